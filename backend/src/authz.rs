@@ -1,0 +1,225 @@
+//! The one authorization layer: every routed request passes through [`authorize`],
+//! which looks the route up in [`policy`]. A route without a policy row is refused.
+//!
+//! Invariant: handlers never decide *whether* a role may call them; they only
+//! narrow *which rows* (the caller's campus, own data, scopes).
+
+use axum::extract::{FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use houqin_shared::accounts::{Lang, Role, Scope};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::accounts::tokens::TokenError;
+use crate::entities::{sessions, user_roles, user_scopes, users};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user.
+    Authenticated,
+    /// Signed in with one of these roles.
+    Roles(&'static [Role]),
+}
+
+const MANAGERS: &[Role] = &[Role::Manager, Role::Admin];
+const ADMINS: &[Role] = &[Role::Admin];
+
+/// The policy table, keyed by method and route template. One row per endpoint.
+pub fn policy(method: &Method, route: &str) -> Option<Access> {
+    use Access::*;
+    let access = match (method.as_str(), route) {
+        ("GET", "/api/v1/health" | "/api/v1/ready" | "/api/v1/openapi.json") => Public,
+        ("POST", "/api/v1/auth/login" | "/api/v1/auth/refresh") => Public,
+        ("POST", "/api/v1/auth/logout") => Authenticated,
+        ("GET", "/api/v1/me") => Authenticated,
+        ("PUT", "/api/v1/me/lang") => Authenticated,
+        ("POST", "/api/v1/me/password") => Authenticated,
+        ("GET", "/api/v1/notifications") => Authenticated,
+        ("POST", "/api/v1/notifications/read") => Authenticated,
+        (
+            "GET",
+            "/api/v1/directory/campuses"
+            | "/api/v1/directory/zones"
+            | "/api/v1/directory/departments"
+            | "/api/v1/directory/buildings"
+            | "/api/v1/directory/buildings/{id}"
+            | "/api/v1/directory/buildings/{id}/floors"
+            | "/api/v1/directory/buildings/{id}/rooms"
+            | "/api/v1/directory/rooms/{id}/beds"
+            | "/api/v1/directory/canteens"
+            | "/api/v1/directory/canteens/{id}/windows"
+            | "/api/v1/directory/canteens/{id}/dishes"
+            | "/api/v1/directory/stations"
+            | "/api/v1/directory/stations/{id}/lockers"
+            | "/api/v1/directory/resources",
+        ) => Authenticated,
+        // Device serials and placement are operational detail, not for every student.
+        ("GET", "/api/v1/directory/devices") => Roles(&[
+            Role::Technician,
+            Role::Supervisor,
+            Role::Manager,
+            Role::Admin,
+        ]),
+        (
+            "PUT",
+            "/api/v1/directory/buildings/{id}"
+            | "/api/v1/directory/rooms/{id}"
+            | "/api/v1/directory/resources/{id}"
+            | "/api/v1/directory/devices/{id}",
+        ) => Roles(MANAGERS),
+        ("GET", "/api/v1/admin/users") => Roles(ADMINS),
+        ("POST", "/api/v1/admin/users") => Roles(ADMINS),
+        ("POST", "/api/v1/admin/users/import") => Roles(ADMINS),
+        ("PUT", "/api/v1/admin/users/{id}/roles") => Roles(ADMINS),
+        ("POST", "/api/v1/admin/users/{id}/deactivate" | "/api/v1/admin/users/{id}/reactivate") => {
+            Roles(ADMINS)
+        }
+        ("GET", "/api/v1/audit") => Roles(MANAGERS),
+        _ => return None,
+    };
+    Some(access)
+}
+
+/// The signed-in caller, resolved once per request by [`authorize`].
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub user_id: Uuid,
+    pub session_id: Uuid,
+    pub campus_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub lang: Lang,
+    pub roles: Vec<Role>,
+    pub scopes: Vec<Scope>,
+}
+
+impl Principal {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<Principal>()
+            .cloned()
+            .ok_or(ApiError::Unauthenticated)
+    }
+}
+
+/// Middleware: find the route's policy, authenticate if needed, check the role.
+pub async fn authorize(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(route) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+    else {
+        return next.run(req).await;
+    };
+    let Some(access) = policy(req.method(), &route) else {
+        tracing::error!(method = %req.method(), route, "route has no authorization policy; refused");
+        return ApiError::Forbidden.into_response();
+    };
+    if access == Access::Public {
+        return next.run(req).await;
+    }
+    let principal = match authenticate(&state, req.headers()).await {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    if let Access::Roles(allowed) = access
+        && !principal.roles.iter().any(|r| allowed.contains(r))
+    {
+        return ApiError::Forbidden.into_response();
+    }
+    req.extensions_mut().insert(principal);
+    next.run(req).await
+}
+
+fn bearer(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .map(str::trim)
+}
+
+pub async fn authenticate(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+) -> Result<Principal, ApiError> {
+    let token = bearer(headers).ok_or(ApiError::Unauthenticated)?;
+    let claims = state
+        .keys
+        .verify(token, state.clock.now())
+        .map_err(|e| match e {
+            TokenError::Expired => ApiError::SessionExpired,
+            TokenError::Malformed | TokenError::BadSignature => ApiError::Unauthenticated,
+        })?;
+    let session = sessions::Entity::find_by_id(claims.sid)
+        .one(&state.db.conn)
+        .await?;
+    let session = session
+        .filter(|s| s.revoked_at.is_none() && s.user_id == claims.uid)
+        .ok_or(ApiError::Unauthenticated)?;
+    load_principal(state, session.user_id, session.id).await
+}
+
+pub async fn load_principal(
+    state: &AppState,
+    user_id: Uuid,
+    session_id: Uuid,
+) -> Result<Principal, ApiError> {
+    let conn = &state.db.conn;
+    let user = users::Entity::find_by_id(user_id)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if !user.active {
+        return Err(ApiError::AccountDisabled);
+    }
+    let (roles, scopes) = roles_and_scopes(conn, user.id).await?;
+    Ok(Principal {
+        user_id: user.id,
+        session_id,
+        campus_id: user.campus_id,
+        username: user.username,
+        display_name: user.display_name,
+        lang: Lang::parse(&user.lang).unwrap_or_default(),
+        roles,
+        scopes,
+    })
+}
+
+pub async fn roles_and_scopes(
+    conn: &impl sea_orm::ConnectionTrait,
+    user_id: Uuid,
+) -> Result<(Vec<Role>, Vec<Scope>), ApiError> {
+    let mut roles: Vec<Role> = user_roles::Entity::find()
+        .filter(user_roles::Column::UserId.eq(user_id))
+        .all(conn)
+        .await?
+        .iter()
+        .filter_map(|r| Role::parse(&r.role))
+        .collect();
+    roles.sort();
+    let scopes = user_scopes::Entity::find()
+        .filter(user_scopes::Column::UserId.eq(user_id))
+        .all(conn)
+        .await?
+        .iter()
+        .filter_map(|s| Scope::from_parts(&s.kind, s.ref_id))
+        .collect();
+    Ok((roles, scopes))
+}

@@ -1,0 +1,798 @@
+//! The campus directory: read APIs for everyone signed in, edits for managers.
+//!
+//! Invariant: every query is narrowed to the caller's campus; a row of another
+//! campus is "not found", never shown.
+
+use axum::Extension;
+use axum::extract::State;
+use houqin_shared::ApiErrorBody;
+use houqin_shared::audit::AuditAction;
+use houqin_shared::directory::*;
+use houqin_shared::ids::*;
+use houqin_shared::money::Money;
+use houqin_shared::text::LocalName;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::accounts::Caller;
+use crate::audit::{self, AuditRecord};
+use crate::authz::Principal;
+use crate::entities::*;
+use crate::error::{ApiError, ApiResult, current_request_id};
+use crate::extract::{Json, Path, Query};
+use crate::http::ClientAddr;
+use crate::state::AppState;
+
+type E = ApiErrorBody;
+
+pub fn limit(limit: Option<u32>) -> ApiResult<u32> {
+    let limit = limit.unwrap_or(LIST_LIMIT_DEFAULT);
+    if limit == 0 || limit > LIST_LIMIT_MAX {
+        return Err(ApiError::validation("limit", "must be between 1 and 500"));
+    }
+    Ok(limit)
+}
+
+/// Keyset paging in id order: fetch one extra row to know whether there is more.
+fn page<T>(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
+    let more = items.len() > limit as usize;
+    items.truncate(limit as usize);
+    let next_after = if more { items.last().map(&id) } else { None };
+    Page { items, next_after }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Rows whose id is after this one.
+    pub after: Option<Uuid>,
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BuildingQuery {
+    pub kind: Option<BuildingKind>,
+    pub after: Option<Uuid>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResourceQuery {
+    pub kind: Option<ResourceKind>,
+    pub after: Option<Uuid>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeviceQuery {
+    pub kind: Option<DeviceKind>,
+    pub building_id: Option<Uuid>,
+    pub after: Option<Uuid>,
+    pub limit: Option<u32>,
+}
+
+fn name(zh: String, en: String) -> LocalName {
+    LocalName::new(zh, en)
+}
+
+fn building(r: buildings::Model) -> Building {
+    Building {
+        id: BuildingId(r.id),
+        campus_id: CampusId(r.campus_id),
+        zone_id: r.zone_id.map(ZoneId),
+        code: r.code,
+        name: name(r.name_zh, r.name_en),
+        kind: BuildingKind::parse(&r.kind).unwrap_or(BuildingKind::Other),
+        floors: r.floors,
+    }
+}
+
+fn room(r: rooms::Model) -> Room {
+    Room {
+        id: RoomId(r.id),
+        campus_id: CampusId(r.campus_id),
+        building_id: BuildingId(r.building_id),
+        floor_id: FloorId(r.floor_id),
+        number: r.number,
+        kind: RoomKind::parse(&r.kind).unwrap_or(RoomKind::Public),
+        capacity: r.capacity,
+    }
+}
+
+fn resource(r: resources::Model) -> Resource {
+    Resource {
+        id: ResourceId(r.id),
+        campus_id: CampusId(r.campus_id),
+        building_id: r.building_id.map(BuildingId),
+        kind: ResourceKind::parse(&r.kind).unwrap_or(ResourceKind::Venue),
+        name: name(r.name_zh, r.name_en),
+        capacity: r.capacity,
+    }
+}
+
+fn device(r: devices::Model) -> Device {
+    Device {
+        id: DeviceId(r.id),
+        campus_id: CampusId(r.campus_id),
+        building_id: BuildingId(r.building_id),
+        room_id: r.room_id.map(RoomId),
+        kind: DeviceKind::parse(&r.kind).unwrap_or(DeviceKind::ElectricityMeter),
+        serial: r.serial,
+    }
+}
+
+/// The caller's campus (a list, so a federation can later show partner campuses).
+#[utoipa::path(get, path = "/directory/campuses", tag = "directory", responses((status = 200, body = Vec<Campus>), (status = 401, body = E)))]
+pub async fn campuses(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Campus>>> {
+    let rows = campuses::Entity::find_by_id(p.campus_id)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Campus {
+                id: CampusId(r.id),
+                code: r.code,
+                name: name(r.name_zh, r.name_en),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/zones", tag = "directory", responses((status = 200, body = Vec<Zone>), (status = 401, body = E)))]
+pub async fn zones(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Zone>>> {
+    let rows = zones::Entity::find()
+        .filter(zones::Column::CampusId.eq(p.campus_id))
+        .order_by_asc(zones::Column::Id)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Zone {
+                id: ZoneId(r.id),
+                campus_id: CampusId(r.campus_id),
+                name: name(r.name_zh, r.name_en),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/departments", tag = "directory", responses((status = 200, body = Vec<Department>), (status = 401, body = E)))]
+pub async fn departments(
+    State(s): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<Department>>> {
+    let rows = departments::Entity::find()
+        .filter(departments::Column::CampusId.eq(p.campus_id))
+        .order_by_asc(departments::Column::Id)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Department {
+                id: DepartmentId(r.id),
+                campus_id: CampusId(r.campus_id),
+                name: name(r.name_zh, r.name_en),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/buildings", tag = "directory", params(BuildingQuery),
+    responses((status = 200, body = Page<Building>), (status = 401, body = E), (status = 422, body = E)))]
+pub async fn list_buildings(
+    State(s): State<AppState>,
+    p: Principal,
+    Query(q): Query<BuildingQuery>,
+) -> ApiResult<Json<Page<Building>>> {
+    let limit = limit(q.limit)?;
+    let mut query = buildings::Entity::find().filter(buildings::Column::CampusId.eq(p.campus_id));
+    if let Some(kind) = q.kind {
+        query = query.filter(buildings::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(after) = q.after {
+        query = query.filter(buildings::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(buildings::Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(page(
+        rows.into_iter().map(building).collect(),
+        limit,
+        |b| b.id.0,
+    )))
+}
+
+async fn own_building(s: &AppState, p: &Principal, id: Uuid) -> ApiResult<buildings::Model> {
+    buildings::Entity::find_by_id(id)
+        .one(&s.db.conn)
+        .await?
+        .filter(|b| b.campus_id == p.campus_id)
+        .ok_or(ApiError::NotFound("building"))
+}
+
+#[utoipa::path(get, path = "/directory/buildings/{id}", tag = "directory", params(("id" = Uuid, Path, description = "building id")),
+    responses((status = 200, body = Building), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn get_building(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Building>> {
+    Ok(Json(building(own_building(&s, &p, id).await?)))
+}
+
+#[utoipa::path(get, path = "/directory/buildings/{id}/floors", tag = "directory", params(("id" = Uuid, Path, description = "building id")),
+    responses((status = 200, body = Vec<Floor>), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn floors(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<Floor>>> {
+    let b = own_building(&s, &p, id).await?;
+    let rows = floors::Entity::find()
+        .filter(floors::Column::BuildingId.eq(b.id))
+        .order_by_asc(floors::Column::Level)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Floor {
+                id: FloorId(r.id),
+                campus_id: CampusId(r.campus_id),
+                building_id: BuildingId(r.building_id),
+                level: r.level,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/buildings/{id}/rooms", tag = "directory", params(("id" = Uuid, Path, description = "building id"), PageQuery),
+    responses((status = 200, body = Page<Room>), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn rooms(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Json<Page<Room>>> {
+    let limit = limit(q.limit)?;
+    let b = own_building(&s, &p, id).await?;
+    let mut query = rooms::Entity::find().filter(rooms::Column::BuildingId.eq(b.id));
+    if let Some(after) = q.after {
+        query = query.filter(rooms::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(rooms::Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(page(
+        rows.into_iter().map(room).collect(),
+        limit,
+        |r| r.id.0,
+    )))
+}
+
+#[utoipa::path(get, path = "/directory/rooms/{id}/beds", tag = "directory", params(("id" = Uuid, Path, description = "room id")),
+    responses((status = 200, body = Vec<Bed>), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn beds(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<Bed>>> {
+    let r = rooms::Entity::find_by_id(id)
+        .one(&s.db.conn)
+        .await?
+        .filter(|r| r.campus_id == p.campus_id)
+        .ok_or(ApiError::NotFound("room"))?;
+    let rows = beds::Entity::find()
+        .filter(beds::Column::RoomId.eq(r.id))
+        .order_by_asc(beds::Column::Label)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|b| Bed {
+                id: BedId(b.id),
+                campus_id: CampusId(b.campus_id),
+                room_id: RoomId(b.room_id),
+                label: b.label,
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/canteens", tag = "directory", responses((status = 200, body = Vec<Canteen>), (status = 401, body = E)))]
+pub async fn canteens(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Canteen>>> {
+    let rows = canteens::Entity::find()
+        .filter(canteens::Column::CampusId.eq(p.campus_id))
+        .order_by_asc(canteens::Column::Id)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Canteen {
+                id: CanteenId(r.id),
+                campus_id: CampusId(r.campus_id),
+                building_id: BuildingId(r.building_id),
+                name: name(r.name_zh, r.name_en),
+            })
+            .collect(),
+    ))
+}
+
+async fn own_canteen(s: &AppState, p: &Principal, id: Uuid) -> ApiResult<canteens::Model> {
+    canteens::Entity::find_by_id(id)
+        .one(&s.db.conn)
+        .await?
+        .filter(|c| c.campus_id == p.campus_id)
+        .ok_or(ApiError::NotFound("canteen"))
+}
+
+#[utoipa::path(get, path = "/directory/canteens/{id}/windows", tag = "directory", params(("id" = Uuid, Path, description = "canteen id")),
+    responses((status = 200, body = Vec<CanteenWindow>), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn windows(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<CanteenWindow>>> {
+    let c = own_canteen(&s, &p, id).await?;
+    let rows = canteen_windows::Entity::find()
+        .filter(canteen_windows::Column::CanteenId.eq(c.id))
+        .order_by_asc(canteen_windows::Column::Number)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| CanteenWindow {
+                id: WindowId(r.id),
+                campus_id: CampusId(r.campus_id),
+                canteen_id: CanteenId(r.canteen_id),
+                number: r.number,
+                name: name(r.name_zh, r.name_en),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/canteens/{id}/dishes", tag = "directory", params(("id" = Uuid, Path, description = "canteen id")),
+    responses((status = 200, body = Vec<Dish>), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn dishes(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<Dish>>> {
+    let c = own_canteen(&s, &p, id).await?;
+    let rows = dishes::Entity::find()
+        .filter(dishes::Column::CanteenId.eq(c.id))
+        .order_by_asc(dishes::Column::Id)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Dish {
+                id: DishId(r.id),
+                campus_id: CampusId(r.campus_id),
+                canteen_id: CanteenId(r.canteen_id),
+                window_id: WindowId(r.window_id),
+                name: name(r.name_zh, r.name_en),
+                price: Money(r.price_fen),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/stations", tag = "directory", responses((status = 200, body = Vec<ParcelStation>), (status = 401, body = E)))]
+pub async fn stations(
+    State(s): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<ParcelStation>>> {
+    let rows = parcel_stations::Entity::find()
+        .filter(parcel_stations::Column::CampusId.eq(p.campus_id))
+        .order_by_asc(parcel_stations::Column::Id)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| ParcelStation {
+                id: StationId(r.id),
+                campus_id: CampusId(r.campus_id),
+                building_id: BuildingId(r.building_id),
+                name: name(r.name_zh, r.name_en),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/stations/{id}/lockers", tag = "directory", params(("id" = Uuid, Path, description = "station id")),
+    responses((status = 200, body = Vec<Locker>), (status = 401, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn lockers(
+    State(s): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<Vec<Locker>>> {
+    let st = parcel_stations::Entity::find_by_id(id)
+        .one(&s.db.conn)
+        .await?
+        .filter(|r| r.campus_id == p.campus_id)
+        .ok_or(ApiError::NotFound("station"))?;
+    let rows = lockers::Entity::find()
+        .filter(lockers::Column::StationId.eq(st.id))
+        .order_by_asc(lockers::Column::Code)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| Locker {
+                id: LockerId(r.id),
+                campus_id: CampusId(r.campus_id),
+                station_id: StationId(r.station_id),
+                code: r.code,
+                size: LockerSize::parse(&r.size).unwrap_or(LockerSize::Medium),
+            })
+            .collect(),
+    ))
+}
+
+#[utoipa::path(get, path = "/directory/resources", tag = "directory", params(ResourceQuery),
+    responses((status = 200, body = Page<Resource>), (status = 401, body = E), (status = 422, body = E)))]
+pub async fn list_resources(
+    State(s): State<AppState>,
+    p: Principal,
+    Query(q): Query<ResourceQuery>,
+) -> ApiResult<Json<Page<Resource>>> {
+    let limit = limit(q.limit)?;
+    let mut query = resources::Entity::find().filter(resources::Column::CampusId.eq(p.campus_id));
+    if let Some(kind) = q.kind {
+        query = query.filter(resources::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(after) = q.after {
+        query = query.filter(resources::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(resources::Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(page(
+        rows.into_iter().map(resource).collect(),
+        limit,
+        |r| r.id.0,
+    )))
+}
+
+#[utoipa::path(get, path = "/directory/devices", tag = "directory", params(DeviceQuery),
+    responses((status = 200, body = Page<Device>), (status = 401, body = E), (status = 403, body = E), (status = 422, body = E)))]
+pub async fn list_devices(
+    State(s): State<AppState>,
+    p: Principal,
+    Query(q): Query<DeviceQuery>,
+) -> ApiResult<Json<Page<Device>>> {
+    let limit = limit(q.limit)?;
+    let mut query = devices::Entity::find().filter(devices::Column::CampusId.eq(p.campus_id));
+    if let Some(kind) = q.kind {
+        query = query.filter(devices::Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(b) = q.building_id {
+        query = query.filter(devices::Column::BuildingId.eq(b));
+    }
+    if let Some(after) = q.after {
+        query = query.filter(devices::Column::Id.gt(after));
+    }
+    let rows = query
+        .order_by_asc(devices::Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(&s.db.conn)
+        .await?;
+    Ok(Json(page(
+        rows.into_iter().map(device).collect(),
+        limit,
+        |d| d.id.0,
+    )))
+}
+
+fn audit_change(
+    p: &Principal,
+    addr: &ClientAddr,
+    target: String,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AuditRecord {
+    AuditRecord::by(
+        p,
+        AuditAction::DirectoryChanged,
+        Caller {
+            addr: &addr.0,
+            request_id: current_request_id(),
+        },
+        now,
+    )
+    .target(target)
+}
+
+/// Creates or updates a building of the caller's campus (the id is made by the client).
+#[utoipa::path(put, path = "/directory/buildings/{id}", tag = "directory", request_body = PutBuilding, params(("id" = Uuid, Path, description = "building id")),
+    responses((status = 200, body = Building), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E),
+        (status = 409, body = E), (status = 422, body = E)))]
+pub async fn put_building(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutBuilding>,
+) -> ApiResult<Json<Building>> {
+    req.validate()?;
+    if req.campus_id.0 != p.campus_id {
+        return Err(ApiError::validation(
+            "campus_id",
+            "you can only edit your own campus",
+        ));
+    }
+    let now = s.clock.now();
+    let tx = s.db.write().await?;
+    if let Some(zone) = req.zone_id {
+        zones::Entity::find_by_id(zone.0)
+            .one(&*tx)
+            .await?
+            .filter(|z| z.campus_id == p.campus_id)
+            .ok_or_else(|| ApiError::validation("zone_id", "no such zone"))?;
+    }
+    let existing = buildings::Entity::find_by_id(id).one(&*tx).await?;
+    if existing
+        .as_ref()
+        .is_some_and(|b| b.campus_id != p.campus_id)
+    {
+        return Err(ApiError::NotFound("building"));
+    }
+    let clash = buildings::Entity::find()
+        .filter(buildings::Column::CampusId.eq(p.campus_id))
+        .filter(buildings::Column::Code.eq(&req.code))
+        .filter(buildings::Column::Id.ne(id))
+        .one(&*tx)
+        .await?;
+    if clash.is_some() {
+        return Err(ApiError::Conflict {
+            message: "another building has this code".into(),
+            field: Some("code".into()),
+        });
+    }
+    let model = buildings::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        zone_id: Set(req.zone_id.map(|z| z.0)),
+        code: Set(req.code.trim().to_string()),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+        kind: Set(req.kind.as_str().to_string()),
+        floors: Set(req.floors),
+    };
+    if existing.is_some() {
+        buildings::Entity::update(model).exec(&*tx).await?;
+    } else {
+        buildings::Entity::insert(model)
+            .exec_without_returning(&*tx)
+            .await?;
+    }
+    audit::record(&*tx, audit_change(&p, &addr, format!("building:{id}"), now)).await?;
+    let row = buildings::Entity::find_by_id(id)
+        .one(&*tx)
+        .await?
+        .ok_or(ApiError::NotFound("building"))?;
+    tx.commit().await?;
+    Ok(Json(building(row)))
+}
+
+/// Creates or updates a room; its floor is created when the building has none at that level.
+#[utoipa::path(put, path = "/directory/rooms/{id}", tag = "directory", request_body = PutRoom, params(("id" = Uuid, Path, description = "room id")),
+    responses((status = 200, body = Room), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E),
+        (status = 409, body = E), (status = 422, body = E)))]
+pub async fn put_room(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutRoom>,
+) -> ApiResult<Json<Room>> {
+    req.validate()?;
+    let now = s.clock.now();
+    let tx = s.db.write().await?;
+    let b = buildings::Entity::find_by_id(req.building_id.0)
+        .one(&*tx)
+        .await?
+        .filter(|b| b.campus_id == p.campus_id)
+        .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
+    let existing = rooms::Entity::find_by_id(id).one(&*tx).await?;
+    if existing
+        .as_ref()
+        .is_some_and(|r| r.campus_id != p.campus_id)
+    {
+        return Err(ApiError::NotFound("room"));
+    }
+    let clash = rooms::Entity::find()
+        .filter(rooms::Column::BuildingId.eq(b.id))
+        .filter(rooms::Column::Number.eq(req.number.trim()))
+        .filter(rooms::Column::Id.ne(id))
+        .one(&*tx)
+        .await?;
+    if clash.is_some() {
+        return Err(ApiError::Conflict {
+            message: "the building already has a room with this number".into(),
+            field: Some("number".into()),
+        });
+    }
+    let floor = match floors::Entity::find()
+        .filter(floors::Column::BuildingId.eq(b.id))
+        .filter(floors::Column::Level.eq(req.level))
+        .one(&*tx)
+        .await?
+    {
+        Some(f) => f.id,
+        None => {
+            let fid = Uuid::now_v7();
+            floors::Entity::insert(floors::ActiveModel {
+                id: Set(fid),
+                campus_id: Set(p.campus_id),
+                building_id: Set(b.id),
+                level: Set(req.level),
+            })
+            .exec_without_returning(&*tx)
+            .await?;
+            fid
+        }
+    };
+    let model = rooms::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        building_id: Set(b.id),
+        floor_id: Set(floor),
+        number: Set(req.number.trim().to_string()),
+        kind: Set(req.kind.as_str().to_string()),
+        capacity: Set(req.capacity),
+    };
+    if existing.is_some() {
+        rooms::Entity::update(model).exec(&*tx).await?;
+    } else {
+        rooms::Entity::insert(model)
+            .exec_without_returning(&*tx)
+            .await?;
+    }
+    audit::record(&*tx, audit_change(&p, &addr, format!("room:{id}"), now)).await?;
+    let row = rooms::Entity::find_by_id(id)
+        .one(&*tx)
+        .await?
+        .ok_or(ApiError::NotFound("room"))?;
+    tx.commit().await?;
+    Ok(Json(room(row)))
+}
+
+/// Creates or updates a bookable resource.
+#[utoipa::path(put, path = "/directory/resources/{id}", tag = "directory", request_body = PutResource, params(("id" = Uuid, Path, description = "resource id")),
+    responses((status = 200, body = Resource), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn put_resource(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutResource>,
+) -> ApiResult<Json<Resource>> {
+    req.validate()?;
+    if req.campus_id.0 != p.campus_id {
+        return Err(ApiError::validation(
+            "campus_id",
+            "you can only edit your own campus",
+        ));
+    }
+    let now = s.clock.now();
+    let tx = s.db.write().await?;
+    if let Some(b) = req.building_id {
+        buildings::Entity::find_by_id(b.0)
+            .one(&*tx)
+            .await?
+            .filter(|b| b.campus_id == p.campus_id)
+            .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
+    }
+    let existing = resources::Entity::find_by_id(id).one(&*tx).await?;
+    if existing
+        .as_ref()
+        .is_some_and(|r| r.campus_id != p.campus_id)
+    {
+        return Err(ApiError::NotFound("resource"));
+    }
+    let model = resources::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        building_id: Set(req.building_id.map(|b| b.0)),
+        kind: Set(req.kind.as_str().to_string()),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+        capacity: Set(req.capacity),
+    };
+    if existing.is_some() {
+        resources::Entity::update(model).exec(&*tx).await?;
+    } else {
+        resources::Entity::insert(model)
+            .exec_without_returning(&*tx)
+            .await?;
+    }
+    audit::record(&*tx, audit_change(&p, &addr, format!("resource:{id}"), now)).await?;
+    let row = resources::Entity::find_by_id(id)
+        .one(&*tx)
+        .await?
+        .ok_or(ApiError::NotFound("resource"))?;
+    tx.commit().await?;
+    Ok(Json(resource(row)))
+}
+
+/// Creates or updates a device (meter, lock, sensor…) and where it is installed.
+#[utoipa::path(put, path = "/directory/devices/{id}", tag = "directory", request_body = PutDevice, params(("id" = Uuid, Path, description = "device id")),
+    responses((status = 200, body = Device), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E),
+        (status = 409, body = E), (status = 422, body = E)))]
+pub async fn put_device(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutDevice>,
+) -> ApiResult<Json<Device>> {
+    req.validate()?;
+    let now = s.clock.now();
+    let tx = s.db.write().await?;
+    let b = buildings::Entity::find_by_id(req.building_id.0)
+        .one(&*tx)
+        .await?
+        .filter(|b| b.campus_id == p.campus_id)
+        .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
+    if let Some(r) = req.room_id {
+        rooms::Entity::find_by_id(r.0)
+            .one(&*tx)
+            .await?
+            .filter(|r| r.building_id == b.id)
+            .ok_or_else(|| ApiError::validation("room_id", "no such room in this building"))?;
+    }
+    let existing = devices::Entity::find_by_id(id).one(&*tx).await?;
+    if existing
+        .as_ref()
+        .is_some_and(|d| d.campus_id != p.campus_id)
+    {
+        return Err(ApiError::NotFound("device"));
+    }
+    let clash = devices::Entity::find()
+        .filter(devices::Column::CampusId.eq(p.campus_id))
+        .filter(devices::Column::Serial.eq(req.serial.trim()))
+        .filter(devices::Column::Id.ne(id))
+        .one(&*tx)
+        .await?;
+    if clash.is_some() {
+        return Err(ApiError::Conflict {
+            message: "another device has this serial".into(),
+            field: Some("serial".into()),
+        });
+    }
+    let model = devices::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        building_id: Set(b.id),
+        room_id: Set(req.room_id.map(|r| r.0)),
+        kind: Set(req.kind.as_str().to_string()),
+        serial: Set(req.serial.trim().to_string()),
+    };
+    if existing.is_some() {
+        devices::Entity::update(model).exec(&*tx).await?;
+    } else {
+        devices::Entity::insert(model)
+            .exec_without_returning(&*tx)
+            .await?;
+    }
+    audit::record(&*tx, audit_change(&p, &addr, format!("device:{id}"), now)).await?;
+    let row = devices::Entity::find_by_id(id)
+        .one(&*tx)
+        .await?
+        .ok_or(ApiError::NotFound("device"))?;
+    tx.commit().await?;
+    Ok(Json(device(row)))
+}

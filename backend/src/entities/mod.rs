@@ -1,0 +1,102 @@
+//! sea-orm entities, one per table. Behaviour lives in the service modules.
+//!
+//! Invariant: every table whose rows belong to a campus has a `campus_id` column.
+
+/// An entity whose primary key is a client-made UUIDv7 `id`.
+macro_rules! entity {
+    ($(#[$doc:meta])* $module:ident, $table:literal { $($field:ident : $ty:ty),* $(,)? }) => {
+        $(#[$doc])*
+        pub mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model {
+                #[sea_orm(primary_key, auto_increment = false)]
+                pub id: Uuid,
+                $(pub $field: $ty,)*
+            }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
+entity!(campuses, "campuses" { code: String, name_zh: String, name_en: String });
+entity!(zones, "zones" { campus_id: Uuid, name_zh: String, name_en: String });
+entity!(departments, "departments" { campus_id: Uuid, name_zh: String, name_en: String });
+entity!(buildings, "buildings" {
+    campus_id: Uuid, zone_id: Option<Uuid>, code: String, name_zh: String, name_en: String,
+    kind: String, floors: i32,
+});
+entity!(floors, "floors" { campus_id: Uuid, building_id: Uuid, level: i32 });
+entity!(rooms, "rooms" {
+    campus_id: Uuid, building_id: Uuid, floor_id: Uuid, number: String, kind: String, capacity: i32,
+});
+entity!(beds, "beds" { campus_id: Uuid, room_id: Uuid, label: String });
+entity!(canteens, "canteens" { campus_id: Uuid, building_id: Uuid, name_zh: String, name_en: String });
+entity!(canteen_windows, "canteen_windows" {
+    campus_id: Uuid, canteen_id: Uuid, number: i32, name_zh: String, name_en: String,
+});
+entity!(dishes, "dishes" {
+    campus_id: Uuid, canteen_id: Uuid, window_id: Uuid, name_zh: String, name_en: String,
+    price_fen: i64,
+});
+entity!(parcel_stations, "parcel_stations" {
+    campus_id: Uuid, building_id: Uuid, name_zh: String, name_en: String,
+});
+entity!(lockers, "lockers" { campus_id: Uuid, station_id: Uuid, code: String, size: String });
+entity!(resources, "resources" {
+    campus_id: Uuid, building_id: Option<Uuid>, kind: String, name_zh: String, name_en: String,
+    capacity: i32,
+});
+entity!(devices, "devices" {
+    campus_id: Uuid, building_id: Uuid, room_id: Option<Uuid>, kind: String, serial: String,
+});
+entity!(
+    /// Accounts. `username` is unique across campuses (people log in without naming one).
+    users, "users" {
+    campus_id: Uuid, username: String, display_name: String, password_hash: String, lang: String,
+    active: bool, created_at: DateTimeUtc, updated_at: DateTimeUtc,
+});
+entity!(user_roles, "user_roles" { campus_id: Uuid, user_id: Uuid, role: String });
+entity!(user_scopes, "user_scopes" { campus_id: Uuid, user_id: Uuid, kind: String, ref_id: Uuid });
+entity!(
+    /// A login on one device: the refresh token's hash, rotated at each refresh.
+    sessions, "sessions" {
+    campus_id: Uuid, user_id: Uuid, device_id: Option<String>, device_public_key: Option<String>,
+    refresh_hash: String, refresh_expires_at: DateTimeUtc, created_at: DateTimeUtc,
+    last_used_at: DateTimeUtc, revoked_at: Option<DateTimeUtc>,
+});
+entity!(audit_log, "audit_log" {
+    campus_id: Option<Uuid>, at: DateTimeUtc, action: String, actor_id: Option<Uuid>,
+    actor_username: Option<String>, target: Option<String>, ip: Option<String>,
+    request_id: Option<String>, detail: Option<String>,
+});
+entity!(notifications, "notifications" {
+    campus_id: Uuid, user_id: Uuid, service: Option<String>, title_zh: String, title_en: String,
+    body_zh: String, body_en: String, link: Option<String>, created_at: DateTimeUtc,
+    read_at: Option<DateTimeUtc>,
+});
+
+/// Server-wide secrets shared by every replica (the token signing key). Not campus data.
+pub mod server_secrets {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "server_secrets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub name: String,
+        pub value: String,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -1,0 +1,16 @@
+//! Append-only schema migrations. Never edit one that has landed: add a new file.
+//!
+//! `DeriveMigrationName` takes each migration's name from its file name.
+
+use sea_orm_migration::prelude::*;
+
+mod m20261201_000001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261201_000001_core::Migration)]
+    }
+}

@@ -1,0 +1,865 @@
+//! The demo campus, generated deterministically from a seed at a chosen scale.
+//!
+//! Demo users share one password hash computed once per run (password `demo`);
+//! real users never share one. One demo login per role: username = the role's name.
+
+use chrono::{DateTime, Utc};
+use houqin_shared::accounts::{Lang, Role, Scope};
+use houqin_shared::directory::{BuildingKind, DeviceKind, LockerSize, ResourceKind, RoomKind};
+use houqin_shared::text::LocalName;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+use uuid::Uuid;
+
+use crate::db::Db;
+use crate::entities::*;
+
+pub const DEMO_PASSWORD: &str = "demo";
+
+/// How big a campus to make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scale {
+    pub canteens: u32,
+    pub windows: u32,
+    pub dishes: u32,
+    pub dorm_buildings: u32,
+    pub dorm_floors: u32,
+    pub rooms_per_floor: u32,
+    pub beds_per_room: u32,
+    pub students: u32,
+    pub staff: u32,
+    pub technicians: u32,
+    pub cashiers: u32,
+    pub couriers: u32,
+    pub stations: u32,
+    pub lockers: u32,
+    pub resources: u32,
+    pub meters: u32,
+}
+
+impl Default for Scale {
+    /// The demo campus: 2 canteens, 20 windows, 300 dishes, 8 dorm buildings
+    /// (3,840 beds), 4,000 students, 40 technicians, 6 cashiers, 3 parcel
+    /// stations with 600 lockers, 50 bookable resources, 500 meters.
+    fn default() -> Self {
+        Self {
+            canteens: 2,
+            windows: 20,
+            dishes: 300,
+            dorm_buildings: 8,
+            dorm_floors: 6,
+            rooms_per_floor: 20,
+            beds_per_room: 4,
+            students: 4_000,
+            staff: 60,
+            technicians: 40,
+            cashiers: 6,
+            couriers: 12,
+            stations: 3,
+            lockers: 600,
+            resources: 50,
+            meters: 500,
+        }
+    }
+}
+
+impl Scale {
+    /// A small campus for tests: every kind of thing, few of each.
+    pub fn tiny() -> Self {
+        Self {
+            canteens: 2,
+            windows: 4,
+            dishes: 12,
+            dorm_buildings: 2,
+            dorm_floors: 2,
+            rooms_per_floor: 3,
+            beds_per_room: 4,
+            students: 20,
+            staff: 3,
+            technicians: 4,
+            cashiers: 2,
+            couriers: 2,
+            stations: 1,
+            lockers: 10,
+            resources: 5,
+            meters: 10,
+        }
+    }
+
+    /// The default scale multiplied by `factor` (people, beds, things).
+    pub fn times(factor: u32) -> Self {
+        let d = Self::default();
+        Self {
+            canteens: d.canteens * factor,
+            windows: d.windows * factor,
+            dishes: d.dishes * factor,
+            dorm_buildings: d.dorm_buildings * factor,
+            students: d.students * factor,
+            staff: d.staff * factor,
+            technicians: d.technicians * factor,
+            cashiers: d.cashiers * factor,
+            couriers: d.couriers * factor,
+            stations: d.stations * factor,
+            lockers: d.lockers * factor,
+            resources: d.resources * factor,
+            meters: d.meters * factor,
+            ..d
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SeedSummary {
+    pub campus_id: Uuid,
+    pub users: u64,
+    pub beds: u64,
+    pub dishes: u64,
+    pub lockers: u64,
+    pub devices: u64,
+    pub resources: u64,
+    /// One demo login per role: (role, username); the password is [`DEMO_PASSWORD`].
+    pub logins: Vec<(Role, String)>,
+    pub already_seeded: bool,
+}
+
+/// Reports progress as rows are written.
+pub trait Progress {
+    fn stage(&self, name: &str, rows: u64);
+}
+
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&self, _: &str, _: u64) {}
+}
+
+pub fn demo_logins() -> Vec<(Role, String)> {
+    Role::ALL
+        .iter()
+        .map(|r| (*r, r.as_str().to_string()))
+        .collect()
+}
+
+/// Deterministic ids: time-ordered like UUIDv7, random bits from the seed.
+struct Ids {
+    rng: ChaCha8Rng,
+    ms: u64,
+}
+
+impl Ids {
+    fn next(&mut self) -> Uuid {
+        self.ms += 1;
+        let mut bytes = [0u8; 10];
+        self.rng.fill(&mut bytes);
+        uuid::Builder::from_unix_timestamp_millis(self.ms, &bytes).into_uuid()
+    }
+}
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹",
+];
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "磊", "洋", "艳", "勇", "杰", "娟", "涛", "明", "超", "秀", "霞",
+    "平", "刚", "桂", "雨", "桐", "子", "涵", "浩", "宇", "欣", "怡", "晨", "博", "文", "佳", "思",
+    "一", "诺", "嘉", "俊", "梓", "萱", "睿", "昊",
+];
+
+const METHODS: &[(&str, &str)] = &[
+    ("红烧", "Braised"),
+    ("清蒸", "Steamed"),
+    ("宫保", "Kung Pao"),
+    ("鱼香", "Yu-Xiang"),
+    ("糖醋", "Sweet and Sour"),
+    ("干煸", "Dry-Fried"),
+    ("水煮", "Poached Spicy"),
+    ("蒜蓉", "Garlic"),
+    ("番茄", "Tomato"),
+    ("黑椒", "Black Pepper"),
+    ("孜然", "Cumin"),
+    ("酸菜", "Pickled Cabbage"),
+    ("香煎", "Pan-Fried"),
+    ("椒盐", "Salt and Pepper"),
+    ("咖喱", "Curry"),
+];
+const INGREDIENTS: &[(&str, &str)] = &[
+    ("鸡丁", "Diced Chicken"),
+    ("牛肉", "Beef"),
+    ("豆腐", "Tofu"),
+    ("茄子", "Aubergine"),
+    ("排骨", "Pork Ribs"),
+    ("鱼片", "Fish Fillet"),
+    ("虾仁", "Shrimp"),
+    ("土豆丝", "Shredded Potato"),
+    ("青菜", "Greens"),
+    ("鸡蛋", "Egg"),
+    ("里脊", "Pork Tenderloin"),
+    ("西兰花", "Broccoli"),
+    ("鸡腿", "Chicken Leg"),
+    ("藕片", "Lotus Root"),
+    ("羊肉", "Lamb"),
+    ("豆角", "Green Beans"),
+    ("木耳", "Wood Ear Mushroom"),
+    ("冬瓜", "Winter Melon"),
+    ("鸭肉", "Duck"),
+    ("杏鲍菇", "King Oyster Mushroom"),
+];
+const CN_NUM: &[&str] = &["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+
+fn cn_ordinal(n: u32) -> String {
+    match n {
+        1..=10 => CN_NUM[(n - 1) as usize].to_string(),
+        11..=19 => format!("十{}", CN_NUM[(n - 11) as usize]),
+        _ => n.to_string(),
+    }
+}
+
+fn person(rng: &mut ChaCha8Rng) -> String {
+    let s = SURNAMES[rng.random_range(0..SURNAMES.len())];
+    let n = rng.random_range(1..=2);
+    let g: String = (0..n)
+        .map(|_| GIVEN[rng.random_range(0..GIVEN.len())])
+        .collect();
+    format!("{s}{g}")
+}
+
+async fn insert_chunks<A, E>(
+    conn: &impl ConnectionTrait,
+    rows: Vec<A>,
+) -> Result<(), sea_orm::DbErr>
+where
+    E: EntityTrait,
+    A: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<A> = rows.by_ref().take(200).collect();
+        E::insert_many(chunk).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+pub struct SeedOptions<'a> {
+    pub seed: u64,
+    pub scale: Scale,
+    pub now: DateTime<Utc>,
+    pub progress: &'a dyn Progress,
+}
+
+/// Seeds an empty database. On a database that already has a campus it changes
+/// nothing and says so.
+pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm::DbErr> {
+    if let Some(c) = campuses::Entity::find().one(&db.conn).await? {
+        return Ok(SeedSummary {
+            campus_id: c.id,
+            users: users::Entity::find().count(&db.conn).await?,
+            beds: beds::Entity::find().count(&db.conn).await?,
+            dishes: dishes::Entity::find().count(&db.conn).await?,
+            lockers: lockers::Entity::find().count(&db.conn).await?,
+            devices: devices::Entity::find().count(&db.conn).await?,
+            resources: resources::Entity::find().count(&db.conn).await?,
+            logins: demo_logins(),
+            already_seeded: true,
+        });
+    }
+    let SeedOptions {
+        seed,
+        scale: sc,
+        now,
+        progress,
+    } = opts;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    // 2026-09-01T00:00:00Z, the first day of term, as the ids' time base.
+    let mut ids = Ids {
+        rng: ChaCha8Rng::seed_from_u64(seed ^ 0x9e37_79b9_7f4a_7c15),
+        ms: 1_788_220_800_000,
+    };
+    let hash = crate::accounts::password::hash(DEMO_PASSWORD.to_string())
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+
+    let tx = db.write().await?;
+    let conn = &*tx;
+    let campus = ids.next();
+    campuses::Entity::insert(campuses::ActiveModel {
+        id: Set(campus),
+        code: Set("QH".into()),
+        name_zh: Set("青禾大学".into()),
+        name_en: Set("Qinghe University".into()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+
+    let zone_names = [
+        ("东区", "East Zone"),
+        ("西区", "West Zone"),
+        ("南区", "South Zone"),
+        ("北区", "North Zone"),
+    ];
+    let zone_ids: Vec<Uuid> = zone_names.iter().map(|_| ids.next()).collect();
+    insert_chunks(
+        conn,
+        zone_ids
+            .iter()
+            .zip(zone_names)
+            .map(|(id, (zh, en))| zones::ActiveModel {
+                id: Set(*id),
+                campus_id: Set(campus),
+                name_zh: Set(zh.into()),
+                name_en: Set(en.into()),
+            })
+            .collect(),
+    )
+    .await?;
+
+    let dept_names = [
+        ("后勤服务中心", "Logistics Service Centre"),
+        ("饮食服务中心", "Dining Services"),
+        ("学生公寓管理中心", "Student Housing"),
+        ("维修服务中心", "Maintenance Services"),
+        ("物业管理中心", "Property Management"),
+        ("能源管理中心", "Energy Management"),
+    ];
+    let dept_ids: Vec<Uuid> = dept_names.iter().map(|_| ids.next()).collect();
+    insert_chunks(
+        conn,
+        dept_ids
+            .iter()
+            .zip(dept_names)
+            .map(|(id, (zh, en))| departments::ActiveModel {
+                id: Set(*id),
+                campus_id: Set(campus),
+                name_zh: Set(zh.into()),
+                name_en: Set(en.into()),
+            })
+            .collect(),
+    )
+    .await?;
+    progress.stage("campus", 1);
+
+    // Buildings.
+    let mut buildings_rows = Vec::new();
+    let mut floor_rows = Vec::new();
+    let mut room_rows = Vec::new();
+    let mut bed_rows = Vec::new();
+    let mut add_building = |ids: &mut Ids,
+                            code: String,
+                            zh: String,
+                            en: String,
+                            kind: BuildingKind,
+                            floors: u32,
+                            zone: usize| {
+        let id = ids.next();
+        buildings_rows.push(buildings::ActiveModel {
+            id: Set(id),
+            campus_id: Set(campus),
+            zone_id: Set(Some(zone_ids[zone % zone_ids.len()])),
+            code: Set(code),
+            name_zh: Set(zh),
+            name_en: Set(en),
+            kind: Set(kind.as_str().into()),
+            floors: Set(floors as i32),
+        });
+        let floor_ids: Vec<Uuid> = (1..=floors)
+            .map(|level| {
+                let fid = ids.next();
+                floor_rows.push(floors::ActiveModel {
+                    id: Set(fid),
+                    campus_id: Set(campus),
+                    building_id: Set(id),
+                    level: Set(level as i32),
+                });
+                fid
+            })
+            .collect();
+        (id, floor_ids)
+    };
+
+    let mut dorm_rooms: Vec<(Uuid, Uuid)> = Vec::new(); // (building, room)
+    let mut dorm_buildings = Vec::new();
+    for b in 1..=sc.dorm_buildings {
+        let (bid, floors) = add_building(
+            &mut ids,
+            format!("D{b}"),
+            format!("学生公寓{}号楼", b),
+            format!("Dormitory {b}"),
+            BuildingKind::Dorm,
+            sc.dorm_floors,
+            b as usize,
+        );
+        dorm_buildings.push(bid);
+        for (f, fid) in floors.iter().enumerate() {
+            for r in 1..=sc.rooms_per_floor {
+                let rid = ids.next();
+                room_rows.push(rooms::ActiveModel {
+                    id: Set(rid),
+                    campus_id: Set(campus),
+                    building_id: Set(bid),
+                    floor_id: Set(*fid),
+                    number: Set(format!("{}{:02}", f + 1, r)),
+                    kind: Set(RoomKind::DormRoom.as_str().into()),
+                    capacity: Set(sc.beds_per_room as i32),
+                });
+                dorm_rooms.push((bid, rid));
+                for bed in 0..sc.beds_per_room {
+                    let label = ((b'A' + bed as u8) as char).to_string();
+                    bed_rows.push(beds::ActiveModel {
+                        id: Set(ids.next()),
+                        campus_id: Set(campus),
+                        room_id: Set(rid),
+                        label: Set(label),
+                    });
+                }
+            }
+        }
+    }
+    let mut classrooms = Vec::new();
+    for (i, letter) in ["A", "B", "C", "D"].iter().enumerate() {
+        let (bid, floors) = add_building(
+            &mut ids,
+            format!("T{letter}"),
+            format!("第{}教学楼", cn_ordinal(i as u32 + 1)),
+            format!("Teaching Building {letter}"),
+            BuildingKind::Teaching,
+            5,
+            i,
+        );
+        for (f, fid) in floors.iter().enumerate() {
+            for r in 1..=8 {
+                let rid = ids.next();
+                room_rows.push(rooms::ActiveModel {
+                    id: Set(rid),
+                    campus_id: Set(campus),
+                    building_id: Set(bid),
+                    floor_id: Set(*fid),
+                    number: Set(format!("{letter}{}{:02}", f + 1, r)),
+                    kind: Set(RoomKind::Classroom.as_str().into()),
+                    capacity: Set(if r <= 2 { 120 } else { 60 }),
+                });
+                classrooms.push((bid, rid));
+            }
+        }
+    }
+    let (office, office_floors) = add_building(
+        &mut ids,
+        "ADM".into(),
+        "行政楼".into(),
+        "Administration Building".into(),
+        BuildingKind::Office,
+        6,
+        0,
+    );
+    let mut meeting_rooms = Vec::new();
+    for (f, fid) in office_floors.iter().enumerate() {
+        for r in 1..=3 {
+            let rid = ids.next();
+            room_rows.push(rooms::ActiveModel {
+                id: Set(rid),
+                campus_id: Set(campus),
+                building_id: Set(office),
+                floor_id: Set(*fid),
+                number: Set(format!("{}{:02}", f + 1, r)),
+                kind: Set(RoomKind::MeetingRoom.as_str().into()),
+                capacity: Set(12 + 4 * r),
+            });
+            meeting_rooms.push(rid);
+        }
+    }
+    let (library, _) = add_building(
+        &mut ids,
+        "LIB".into(),
+        "图书馆".into(),
+        "Library".into(),
+        BuildingKind::Library,
+        5,
+        1,
+    );
+    let (gym, _) = add_building(
+        &mut ids,
+        "GYM".into(),
+        "体育馆".into(),
+        "Sports Centre".into(),
+        BuildingKind::Sports,
+        2,
+        2,
+    );
+    let (lab, _) = add_building(
+        &mut ids,
+        "LAB".into(),
+        "分析测试中心".into(),
+        "Analysis and Testing Centre".into(),
+        BuildingKind::Lab,
+        4,
+        3,
+    );
+    let mut canteen_buildings = Vec::new();
+    for c in 1..=sc.canteens {
+        let (bid, _) = add_building(
+            &mut ids,
+            format!("C{c}"),
+            format!("第{}食堂", cn_ordinal(c)),
+            format!("Canteen {c}"),
+            BuildingKind::Canteen,
+            2,
+            c as usize,
+        );
+        canteen_buildings.push(bid);
+    }
+    let counts = (buildings_rows.len(), room_rows.len(), bed_rows.len());
+    insert_chunks(conn, buildings_rows).await?;
+    insert_chunks(conn, floor_rows).await?;
+    insert_chunks(conn, room_rows).await?;
+    progress.stage("buildings and rooms", (counts.0 + counts.1) as u64);
+    insert_chunks(conn, bed_rows).await?;
+    progress.stage("beds", counts.2 as u64);
+
+    // Canteens, windows, dishes.
+    let window_names = [
+        ("家常菜", "Home Cooking"),
+        ("川湘风味", "Sichuan and Hunan"),
+        ("面食", "Noodles"),
+        ("清真", "Halal"),
+        ("粥粉面", "Congee and Rice Noodles"),
+        ("铁板烧", "Teppanyaki"),
+        ("麻辣烫", "Malatang"),
+        ("西式简餐", "Western Set Meals"),
+        ("素食", "Vegetarian"),
+        ("早点", "Breakfast"),
+    ];
+    let mut canteen_ids = Vec::new();
+    let mut canteen_rows = Vec::new();
+    let mut window_rows = Vec::new();
+    let mut windows: Vec<(Uuid, Uuid)> = Vec::new();
+    for (i, bid) in canteen_buildings.iter().enumerate() {
+        let id = ids.next();
+        canteen_ids.push(id);
+        canteen_rows.push(canteens::ActiveModel {
+            id: Set(id),
+            campus_id: Set(campus),
+            building_id: Set(*bid),
+            name_zh: Set(format!("第{}食堂", cn_ordinal(i as u32 + 1))),
+            name_en: Set(format!("Canteen {}", i + 1)),
+        });
+    }
+    for w in 0..sc.windows {
+        let canteen = canteen_ids[(w % sc.canteens.max(1)) as usize];
+        let number = w / sc.canteens.max(1) + 1;
+        let (zh, en) =
+            window_names[(w as usize / sc.canteens.max(1) as usize) % window_names.len()];
+        let id = ids.next();
+        window_rows.push(canteen_windows::ActiveModel {
+            id: Set(id),
+            campus_id: Set(campus),
+            canteen_id: Set(canteen),
+            number: Set(number as i32),
+            name_zh: Set(format!("{number}号窗口·{zh}")),
+            name_en: Set(format!("Window {number} · {en}")),
+        });
+        windows.push((canteen, id));
+    }
+    let mut dish_rows = Vec::new();
+    for d in 0..sc.dishes {
+        let (canteen, window) = windows[(d % sc.windows.max(1)) as usize];
+        let (mz, me) = METHODS[(d as usize) % METHODS.len()];
+        let (iz, ie) =
+            INGREDIENTS[(d as usize / METHODS.len() + d as usize * 7) % INGREDIENTS.len()];
+        let price = 300 + 50 * rng.random_range(0..30) as i64;
+        dish_rows.push(dishes::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            canteen_id: Set(canteen),
+            window_id: Set(window),
+            name_zh: Set(format!("{mz}{iz}")),
+            name_en: Set(format!("{me} {ie}")),
+            price_fen: Set(price),
+        });
+    }
+    insert_chunks(conn, canteen_rows).await?;
+    insert_chunks(conn, window_rows).await?;
+    insert_chunks(conn, dish_rows).await?;
+    progress.stage("canteens and dishes", u64::from(sc.windows + sc.dishes));
+
+    // Parcel stations and lockers.
+    let mut station_ids = Vec::new();
+    let mut station_rows = Vec::new();
+    for s in 0..sc.stations {
+        let id = ids.next();
+        station_ids.push(id);
+        let building = dorm_buildings[(s as usize * 3) % dorm_buildings.len().max(1)];
+        station_rows.push(parcel_stations::ActiveModel {
+            id: Set(id),
+            campus_id: Set(campus),
+            building_id: Set(building),
+            name_zh: Set(format!("{}号快递驿站", s + 1)),
+            name_en: Set(format!("Parcel Station {}", s + 1)),
+        });
+    }
+    let mut locker_rows = Vec::new();
+    for l in 0..sc.lockers {
+        let station = station_ids[(l % sc.stations.max(1)) as usize];
+        let n = l / sc.stations.max(1);
+        let size = match n % 20 {
+            0..=9 => LockerSize::Small,
+            10..=16 => LockerSize::Medium,
+            _ => LockerSize::Large,
+        };
+        locker_rows.push(lockers::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            station_id: Set(station),
+            code: Set(format!(
+                "{}-{:03}",
+                (b'A' + (n / 100) as u8) as char,
+                n % 100 + 1
+            )),
+            size: Set(size.as_str().into()),
+        });
+    }
+    insert_chunks(conn, station_rows).await?;
+    insert_chunks(conn, locker_rows).await?;
+    progress.stage("parcel lockers", u64::from(sc.lockers));
+
+    // Bookable resources.
+    let mut resource_rows = Vec::new();
+    for r in 0..sc.resources {
+        let (kind, building, zh, en, cap) = match r % 5 {
+            0 => (
+                ResourceKind::MeetingRoom,
+                Some(office),
+                format!("行政楼会议室{}", r / 5 + 1),
+                format!("Admin Meeting Room {}", r / 5 + 1),
+                16,
+            ),
+            1 => (
+                ResourceKind::Classroom,
+                Some(classrooms[(r as usize * 5) % classrooms.len()].0),
+                format!("研讨教室{}", r / 5 + 1),
+                format!("Seminar Room {}", r / 5 + 1),
+                40,
+            ),
+            2 => (
+                ResourceKind::Venue,
+                Some(gym),
+                format!("羽毛球场{}号", r / 5 + 1),
+                format!("Badminton Court {}", r / 5 + 1),
+                4,
+            ),
+            3 => (
+                ResourceKind::Instrument,
+                Some(lab),
+                format!("大型仪器{}号（扫描电镜）", r / 5 + 1),
+                format!("Large Instrument {} (SEM)", r / 5 + 1),
+                1,
+            ),
+            _ => (
+                ResourceKind::StudySpace,
+                Some(library),
+                format!("图书馆研修间{}", r / 5 + 1),
+                format!("Library Study Room {}", r / 5 + 1),
+                6,
+            ),
+        };
+        resource_rows.push(resources::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            building_id: Set(building),
+            kind: Set(kind.as_str().into()),
+            name_zh: Set(zh),
+            name_en: Set(en),
+            capacity: Set(cap),
+        });
+    }
+    insert_chunks(conn, resource_rows).await?;
+
+    // Meters: electricity per dorm room first, water per building after.
+    let mut device_rows = Vec::new();
+    for m in 0..sc.meters {
+        let (building, room, kind) = if (m as usize) < dorm_rooms.len() && m < sc.meters * 9 / 10 {
+            let (b, r) = dorm_rooms[m as usize];
+            (b, Some(r), DeviceKind::ElectricityMeter)
+        } else {
+            (
+                dorm_buildings[(m as usize) % dorm_buildings.len().max(1)],
+                None,
+                DeviceKind::WaterMeter,
+            )
+        };
+        device_rows.push(devices::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            building_id: Set(building),
+            room_id: Set(room),
+            kind: Set(kind.as_str().into()),
+            serial: Set(format!("M{:06}", m + 1)),
+        });
+    }
+    insert_chunks(conn, device_rows).await?;
+    progress.stage("resources and meters", u64::from(sc.resources + sc.meters));
+
+    // People.
+    let mut user_rows = Vec::new();
+    let mut role_rows = Vec::new();
+    let mut scope_rows = Vec::new();
+    let mut add_user = |ids: &mut Ids,
+                        rng: &mut ChaCha8Rng,
+                        username: String,
+                        roles: &[Role],
+                        scopes: &[Scope]| {
+        let id = ids.next();
+        user_rows.push(users::ActiveModel {
+            id: Set(id),
+            campus_id: Set(campus),
+            username: Set(username),
+            display_name: Set(person(rng)),
+            password_hash: Set(hash.clone()),
+            lang: Set(Lang::default().as_str().into()),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        for r in roles {
+            role_rows.push(user_roles::ActiveModel {
+                id: Set(ids.next()),
+                campus_id: Set(campus),
+                user_id: Set(id),
+                role: Set(r.as_str().into()),
+            });
+        }
+        for s in scopes {
+            scope_rows.push(user_scopes::ActiveModel {
+                id: Set(ids.next()),
+                campus_id: Set(campus),
+                user_id: Set(id),
+                kind: Set(s.kind().into()),
+                ref_id: Set(s.id()),
+            });
+        }
+        id
+    };
+    let mut demo_users = Vec::new();
+    for i in 0..sc.students {
+        let name = if i == 0 {
+            "student".to_string()
+        } else {
+            format!("s2026{i:05}")
+        };
+        let id = add_user(&mut ids, &mut rng, name, &[Role::Student], &[]);
+        if i == 0 {
+            demo_users.push(id);
+        }
+    }
+    for i in 0..sc.staff {
+        let name = if i == 0 {
+            "staff".to_string()
+        } else {
+            format!("e{i:05}")
+        };
+        let id = add_user(&mut ids, &mut rng, name, &[Role::Staff], &[]);
+        if i == 0 {
+            demo_users.push(id);
+        }
+    }
+    for i in 0..sc.technicians {
+        let name = if i == 0 {
+            "technician".to_string()
+        } else {
+            format!("t{i:04}")
+        };
+        let zone = Scope::Zone(zone_ids[i as usize % zone_ids.len()]);
+        let id = add_user(&mut ids, &mut rng, name, &[Role::Technician], &[zone]);
+        if i == 0 {
+            demo_users.push(id);
+        }
+    }
+    for i in 0..sc.cashiers {
+        let name = if i == 0 {
+            "cashier".to_string()
+        } else {
+            format!("c{i:03}")
+        };
+        let canteen = Scope::Canteen(canteen_ids[i as usize % canteen_ids.len()]);
+        let id = add_user(&mut ids, &mut rng, name, &[Role::Cashier], &[canteen]);
+        if i == 0 {
+            demo_users.push(id);
+        }
+    }
+    for i in 0..sc.couriers {
+        let name = if i == 0 {
+            "courier".to_string()
+        } else {
+            format!("k{i:03}")
+        };
+        let station = Scope::Station(station_ids[i as usize % station_ids.len()]);
+        let id = add_user(
+            &mut ids,
+            &mut rng,
+            name,
+            &[Role::Courier, Role::Student],
+            &[station],
+        );
+        if i == 0 {
+            demo_users.push(id);
+        }
+    }
+    let supervisor_scopes: Vec<Scope> = canteen_ids
+        .iter()
+        .map(|c| Scope::Canteen(*c))
+        .chain([Scope::Zone(zone_ids[0])])
+        .collect();
+    demo_users.push(add_user(
+        &mut ids,
+        &mut rng,
+        "supervisor".into(),
+        &[Role::Supervisor],
+        &supervisor_scopes,
+    ));
+    let manager_scopes: Vec<Scope> = dept_ids.iter().map(|d| Scope::Department(*d)).collect();
+    demo_users.push(add_user(
+        &mut ids,
+        &mut rng,
+        "manager".into(),
+        &[Role::Manager],
+        &manager_scopes,
+    ));
+    demo_users.push(add_user(
+        &mut ids,
+        &mut rng,
+        "admin".into(),
+        &[Role::Admin],
+        &[],
+    ));
+    let user_count = user_rows.len() as u64;
+    insert_chunks(conn, user_rows).await?;
+    insert_chunks(conn, role_rows).await?;
+    insert_chunks(conn, scope_rows).await?;
+    for user in demo_users {
+        crate::notifications::post(conn, crate::notifications::NewNotification {
+            campus_id: campus,
+            user_id: user,
+            service: None,
+            title: LocalName::new("欢迎使用后勤", "Welcome to Houqin"),
+            body: LocalName::new(
+                "这是青禾大学的演示校园。各项服务陆续开放，开放前会显示“尚未开放”。",
+                "This is the Qinghe University demo campus. Services open one by one; until then they say “not available yet”.",
+            ),
+            link: None,
+            at: now,
+        })
+        .await?;
+    }
+    progress.stage("people", user_count);
+    tx.commit().await?;
+
+    Ok(SeedSummary {
+        campus_id: campus,
+        users: user_count,
+        beds: counts.2 as u64,
+        dishes: u64::from(sc.dishes),
+        lockers: u64::from(sc.lockers),
+        devices: u64::from(sc.meters),
+        resources: u64::from(sc.resources),
+        logins: demo_logins(),
+        already_seeded: false,
+    })
+}

@@ -1,0 +1,46 @@
+//! The state every handler receives.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use houqin_shared::clock::Clock;
+
+use crate::accounts::limiter::LoginLimiter;
+use crate::accounts::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::Db;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub keys: Arc<TokenKeys>,
+    pub limiter: Arc<LoginLimiter>,
+}
+
+impl AppState {
+    /// Connects to the database (migrating it) and loads the shared signing key.
+    pub async fn new(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, sea_orm::DbErr> {
+        let db = Db::connect(&config.database_url).await?;
+        let keys = TokenKeys::load_or_create(&db, clock.as_ref()).await?;
+        let limiter = LoginLimiter::new(config.login_limits.clone());
+        Ok(AppState {
+            db,
+            config: Arc::new(config),
+            clock,
+            keys: Arc::new(keys),
+            limiter: Arc::new(limiter),
+        })
+    }
+}
+
+/// The real clock.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
+}

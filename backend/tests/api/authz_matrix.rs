@@ -1,0 +1,178 @@
+//! For every endpoint in the OpenAPI document, every role (and no one) gets the
+//! expected allow or deny. A new endpoint without a row here fails the test.
+
+use houqin_server::testkit::TestDb;
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::{Api, Body, operations, start};
+
+#[derive(Debug, Clone, Copy)]
+enum Who {
+    /// No sign-in needed.
+    Anyone,
+    /// Any signed-in user.
+    SignedIn,
+    /// Only these roles.
+    Only(&'static [&'static str]),
+}
+
+const MANAGERS: Who = Who::Only(&["manager", "admin"]);
+const ADMIN: Who = Who::Only(&["admin"]);
+
+/// Written independently of the server's policy table: this is the specification.
+const MATRIX: &[(&str, &str, Who)] = &[
+    ("GET", "/api/v1/health", Who::Anyone),
+    ("GET", "/api/v1/ready", Who::Anyone),
+    ("GET", "/api/v1/openapi.json", Who::Anyone),
+    ("POST", "/api/v1/auth/login", Who::Anyone),
+    ("POST", "/api/v1/auth/refresh", Who::Anyone),
+    ("POST", "/api/v1/auth/logout", Who::SignedIn),
+    ("GET", "/api/v1/me", Who::SignedIn),
+    ("PUT", "/api/v1/me/lang", Who::SignedIn),
+    ("POST", "/api/v1/me/password", Who::SignedIn),
+    ("GET", "/api/v1/notifications", Who::SignedIn),
+    ("POST", "/api/v1/notifications/read", Who::SignedIn),
+    ("GET", "/api/v1/audit", MANAGERS),
+    ("GET", "/api/v1/admin/users", ADMIN),
+    ("POST", "/api/v1/admin/users", ADMIN),
+    ("POST", "/api/v1/admin/users/import", ADMIN),
+    ("PUT", "/api/v1/admin/users/{id}/roles", ADMIN),
+    ("POST", "/api/v1/admin/users/{id}/deactivate", ADMIN),
+    ("POST", "/api/v1/admin/users/{id}/reactivate", ADMIN),
+    ("GET", "/api/v1/directory/campuses", Who::SignedIn),
+    ("GET", "/api/v1/directory/zones", Who::SignedIn),
+    ("GET", "/api/v1/directory/departments", Who::SignedIn),
+    ("GET", "/api/v1/directory/buildings", Who::SignedIn),
+    ("GET", "/api/v1/directory/buildings/{id}", Who::SignedIn),
+    ("PUT", "/api/v1/directory/buildings/{id}", MANAGERS),
+    (
+        "GET",
+        "/api/v1/directory/buildings/{id}/floors",
+        Who::SignedIn,
+    ),
+    (
+        "GET",
+        "/api/v1/directory/buildings/{id}/rooms",
+        Who::SignedIn,
+    ),
+    ("PUT", "/api/v1/directory/rooms/{id}", MANAGERS),
+    ("GET", "/api/v1/directory/rooms/{id}/beds", Who::SignedIn),
+    ("GET", "/api/v1/directory/canteens", Who::SignedIn),
+    (
+        "GET",
+        "/api/v1/directory/canteens/{id}/windows",
+        Who::SignedIn,
+    ),
+    (
+        "GET",
+        "/api/v1/directory/canteens/{id}/dishes",
+        Who::SignedIn,
+    ),
+    ("GET", "/api/v1/directory/stations", Who::SignedIn),
+    (
+        "GET",
+        "/api/v1/directory/stations/{id}/lockers",
+        Who::SignedIn,
+    ),
+    ("GET", "/api/v1/directory/resources", Who::SignedIn),
+    ("PUT", "/api/v1/directory/resources/{id}", MANAGERS),
+    (
+        "GET",
+        "/api/v1/directory/devices",
+        Who::Only(&["technician", "supervisor", "manager", "admin"]),
+    ),
+    ("PUT", "/api/v1/directory/devices/{id}", MANAGERS),
+];
+
+const ROLES: [&str; 8] = [
+    "student",
+    "staff",
+    "technician",
+    "supervisor",
+    "cashier",
+    "courier",
+    "manager",
+    "admin",
+];
+
+fn allowed(who: Who, role: Option<&str>) -> bool {
+    match (who, role) {
+        (Who::Anyone, _) => true,
+        (_, None) => false,
+        (Who::SignedIn, Some(_)) => true,
+        (Who::Only(roles), Some(r)) => roles.contains(&r),
+    }
+}
+
+async fn matrix(db: TestDb) {
+    let server = start(db).await;
+    let api = Api::new(&server);
+    let mut ops = operations(&api.openapi().await);
+    for (method, path) in &ops {
+        assert!(
+            MATRIX.iter().any(|(m, p, _)| m == method && p == path),
+            "{method} {path} has no row in the authorization matrix: decide who may call it"
+        );
+    }
+    for (m, p, _) in MATRIX {
+        assert!(
+            ops.iter().any(|(om, op)| om == m && op == p),
+            "matrix row {m} {p} is not a route any more"
+        );
+    }
+    // Logging out ends the session the rest of the calls use: do it last.
+    ops.sort_by_key(|(_, p)| p == "/api/v1/auth/logout");
+
+    let mut tokens = Vec::new();
+    for role in ROLES {
+        tokens.push((Some(role), Some(api.login(role).await)));
+    }
+    tokens.push((None, None));
+    let mut checked = 0;
+    for (role, token) in &tokens {
+        for (method, path) in &ops {
+            let who = MATRIX
+                .iter()
+                .find(|(m, p, _)| m == method && p == path)
+                .map(|r| r.2)
+                .expect("row");
+            let concrete = path
+                .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                .replacen("/api/v1", "", 1);
+            let method = Method::from_bytes(method.as_bytes()).expect("method");
+            // An empty object is refused by every write's validation, so allowed calls change nothing.
+            let body = if method == Method::GET {
+                Body::None
+            } else {
+                Body::Json(json!({}))
+            };
+            let reply = api
+                .call(method.clone(), &concrete, token.as_deref(), body)
+                .await;
+            let status = reply.status.as_u16();
+            if allowed(who, *role) {
+                assert!(
+                    status != 401 && status != 403 && status < 500,
+                    "{role:?} should be allowed {method} {path}, got {reply:?}"
+                );
+            } else if role.is_none() {
+                reply.expect_error(401, "unauthenticated");
+            } else {
+                reply.expect_error(403, "forbidden");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, ops.len() * 9);
+}
+
+#[tokio::test]
+async fn authorization_matrix_sqlite() {
+    matrix(TestDb::Sqlite).await;
+}
+
+#[tokio::test]
+async fn authorization_matrix_postgres() {
+    matrix(TestDb::Postgres).await;
+}

@@ -1,0 +1,466 @@
+//! Bad input on every write endpoint gets a 4xx naming the problem — never a
+//! 5xx — and changes nothing.
+
+use houqin_server::testkit::TestDb;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{Api, Body, counts, operations, start};
+
+struct Case {
+    method: &'static str,
+    /// The route template, as in the OpenAPI document.
+    route: &'static str,
+    /// The concrete path to call (ids filled in), relative to /api/v1.
+    path: String,
+    body: Body,
+    status: u16,
+    code: &'static str,
+    field: Option<&'static str>,
+}
+
+fn case(
+    method: &'static str,
+    route: &'static str,
+    path: impl Into<String>,
+    body: Value,
+    field: &'static str,
+) -> Case {
+    Case {
+        method,
+        route,
+        path: path.into(),
+        body: Body::Json(body),
+        status: 422,
+        code: "validation",
+        field: Some(field),
+    }
+}
+
+async fn first_id(api: &Api, token: &str, path: &str) -> String {
+    let reply = api.get(path, token).await;
+    let body = reply.expect(200);
+    let list = body.get("items").unwrap_or(body);
+    list[0]["id"].as_str().expect("an id").to_string()
+}
+
+async fn bad_input(db: TestDb) {
+    let server = start(db).await;
+    let api = Api::new(&server);
+    let admin = api.login("admin").await;
+    let campus = first_id(&api, &admin, "/directory/campuses").await;
+    let building = first_id(&api, &admin, "/directory/buildings").await;
+    let other_building =
+        api.get("/directory/buildings", &admin).await.expect(200)["items"][1]["id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+    let room_elsewhere = first_id(
+        &api,
+        &admin,
+        &format!("/directory/buildings/{other_building}/rooms"),
+    )
+    .await;
+    let student_id = api
+        .get("/admin/users?role=student&limit=1", &admin)
+        .await
+        .expect(200)["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let new = || uuid::Uuid::now_v7().to_string();
+    let long = |n: usize| "x".repeat(n);
+    let building_body = |patch: Value| {
+        let mut b = json!({"campus_id": campus, "zone_id": null, "code": "NEW1", "name": {"zh": "新楼", "en": "New"}, "kind": "office", "floors": 3});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let room_body = |patch: Value| {
+        let mut b = json!({"building_id": building, "level": 1, "number": "999", "kind": "office", "capacity": 4});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let b_route = "/api/v1/directory/buildings/{id}";
+    let r_route = "/api/v1/directory/rooms/{id}";
+    let res_route = "/api/v1/directory/resources/{id}";
+    let d_route = "/api/v1/directory/devices/{id}";
+    let u_route = "/api/v1/admin/users";
+    let mut cases = vec![
+        case(
+            "POST",
+            "/api/v1/auth/login",
+            "/auth/login",
+            json!({"username": long(65), "password": "p"}),
+            "username",
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/login",
+            "/auth/login",
+            json!({"username": "student", "password": ""}),
+            "password",
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/login",
+            "/auth/login",
+            json!({"username": "student", "password": "p", "device_id": ""}),
+            "device_id",
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/login",
+            "/auth/login",
+            json!({"username": ["a"], "password": "p"}),
+            "username",
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/refresh",
+            "/auth/refresh",
+            json!({"refresh_token": long(300)}),
+            "refresh_token",
+        ),
+        case(
+            "POST",
+            "/api/v1/auth/refresh",
+            "/auth/refresh",
+            json!({"refresh_token": "no-dot"}),
+            "refresh_token",
+        ),
+        case(
+            "PUT",
+            "/api/v1/me/lang",
+            "/me/lang",
+            json!({"lang": "fr"}),
+            "lang",
+        ),
+        case(
+            "POST",
+            "/api/v1/me/password",
+            "/me/password",
+            json!({"current_password": "demo", "new_password": "short"}),
+            "new_password",
+        ),
+        case(
+            "POST",
+            "/api/v1/me/password",
+            "/me/password",
+            json!({"current_password": "wrong-password", "new_password": "long enough now"}),
+            "current_password",
+        ),
+        case(
+            "POST",
+            "/api/v1/me/password",
+            "/me/password",
+            json!({"current_password": "demo", "new_password": long(129)}),
+            "new_password",
+        ),
+        case(
+            "POST",
+            "/api/v1/notifications/read",
+            "/notifications/read",
+            json!({"ids": ["not-a-uuid"]}),
+            "ids[0]",
+        ),
+        case(
+            "POST",
+            "/api/v1/notifications/read",
+            "/notifications/read",
+            json!({"ids": (0..501).map(|_| new()).collect::<Vec<_>>()}),
+            "ids",
+        ),
+        case(
+            "POST",
+            u_route,
+            "/admin/users",
+            json!({"username": long(65), "display_name": "甲", "password": "long enough", "roles": ["student"]}),
+            "username",
+        ),
+        case(
+            "POST",
+            u_route,
+            "/admin/users",
+            json!({"username": "new.user", "display_name": long(65), "password": "long enough", "roles": ["student"]}),
+            "display_name",
+        ),
+        case(
+            "POST",
+            u_route,
+            "/admin/users",
+            json!({"username": "new.user", "display_name": "甲", "password": "short", "roles": ["student"]}),
+            "password",
+        ),
+        case(
+            "POST",
+            u_route,
+            "/admin/users",
+            json!({"username": "new.user", "display_name": "甲", "password": "long enough", "roles": []}),
+            "roles",
+        ),
+        case(
+            "POST",
+            u_route,
+            "/admin/users",
+            json!({"username": "new.user", "display_name": "甲", "password": "long enough", "roles": ["root"]}),
+            "roles[0]",
+        ),
+        case(
+            "POST",
+            u_route,
+            "/admin/users",
+            json!({"username": "new.user", "display_name": "甲", "password": "long enough", "roles": ["technician"], "scopes": [{"kind": "zone", "id": new()}]}),
+            "scopes[0]",
+        ),
+        case(
+            "PUT",
+            "/api/v1/admin/users/{id}/roles",
+            format!("/admin/users/{student_id}/roles"),
+            json!({"roles": []}),
+            "roles",
+        ),
+        case(
+            "PUT",
+            "/api/v1/admin/users/{id}/roles",
+            format!("/admin/users/{student_id}/roles"),
+            json!({"roles": "student"}),
+            "roles",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"floors": -1})),
+            "floors",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"floors": 1_u64 << 40})),
+            "floors",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"floors": 2.5})),
+            "floors",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"code": long(33)})),
+            "code",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"name": {"zh": "", "en": "x"}})),
+            "name.zh",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"kind": "castle"})),
+            "kind",
+        ),
+        case(
+            "PUT",
+            b_route,
+            format!("/directory/buildings/{}", new()),
+            building_body(json!({"campus_id": new()})),
+            "campus_id",
+        ),
+        case(
+            "PUT",
+            b_route,
+            "/directory/buildings/not-a-uuid",
+            building_body(json!({})),
+            "id",
+        ),
+        case(
+            "PUT",
+            r_route,
+            format!("/directory/rooms/{}", new()),
+            room_body(json!({"capacity": -5})),
+            "capacity",
+        ),
+        case(
+            "PUT",
+            r_route,
+            format!("/directory/rooms/{}", new()),
+            room_body(json!({"level": 99_999})),
+            "level",
+        ),
+        case(
+            "PUT",
+            r_route,
+            format!("/directory/rooms/{}", new()),
+            room_body(json!({"number": ""})),
+            "number",
+        ),
+        case(
+            "PUT",
+            r_route,
+            format!("/directory/rooms/{}", new()),
+            room_body(json!({"building_id": new()})),
+            "building_id",
+        ),
+        case(
+            "PUT",
+            res_route,
+            format!("/directory/resources/{}", new()),
+            json!({"campus_id": campus, "building_id": null, "kind": "venue", "name": {"zh": "场", "en": "x".repeat(101)}, "capacity": 1}),
+            "name.en",
+        ),
+        case(
+            "PUT",
+            res_route,
+            format!("/directory/resources/{}", new()),
+            json!({"campus_id": campus, "building_id": null, "kind": "venue", "name": {"zh": "场", "en": "Court"}, "capacity": 1_000_000_000_000_i64}),
+            "capacity",
+        ),
+        case(
+            "PUT",
+            d_route,
+            format!("/directory/devices/{}", new()),
+            json!({"building_id": building, "room_id": null, "kind": "toaster", "serial": "S1"}),
+            "kind",
+        ),
+        case(
+            "PUT",
+            d_route,
+            format!("/directory/devices/{}", new()),
+            json!({"building_id": building, "room_id": null, "kind": "water_meter", "serial": ""}),
+            "serial",
+        ),
+        case(
+            "PUT",
+            d_route,
+            format!("/directory/devices/{}", new()),
+            json!({"building_id": building, "room_id": room_elsewhere, "kind": "water_meter", "serial": "S1"}),
+            "room_id",
+        ),
+    ];
+    // CSV imports: the body itself is wrong.
+    for (bytes, field) in [
+        (vec![0xff, 0xfe, 0x00], "body"),
+        (b"username,password\nx,y\n".to_vec(), "body"),
+    ] {
+        cases.push(Case {
+            method: "POST",
+            route: "/api/v1/admin/users/import",
+            path: "/admin/users/import".into(),
+            body: Body::Raw("text/csv", bytes),
+            status: 422,
+            code: "validation",
+            field: Some(field),
+        });
+    }
+    // Every write endpoint also gets malformed JSON and a body of the wrong shape.
+    let doc = api.openapi().await;
+    let writes: Vec<(String, String)> = operations(&doc)
+        .into_iter()
+        .filter(|(m, _)| m != "GET")
+        .collect();
+    for (method, route) in &writes {
+        let json_body = doc["paths"][route][method.to_lowercase()]["requestBody"]["content"]
+            .get("application/json")
+            .is_some();
+        if !json_body {
+            continue;
+        }
+        let path = route
+            .replace("{id}", &student_id)
+            .replacen("/api/v1", "", 1);
+        let route: &'static str = Box::leak(route.clone().into_boxed_str());
+        let method: &'static str = Box::leak(method.clone().into_boxed_str());
+        cases.push(Case {
+            method,
+            route,
+            path: path.clone(),
+            body: Body::Raw("application/json", b"{\"a\":".to_vec()),
+            status: 400,
+            code: "malformed_request",
+            field: None,
+        });
+        cases.push(Case {
+            method,
+            route,
+            path,
+            body: Body::Json(json!("a string")),
+            status: 422,
+            code: "validation",
+            field: Some("body"),
+        });
+    }
+    for (method, route) in &writes {
+        assert!(
+            cases.iter().any(|c| c.method == method
+                && c.route == route
+                && c.field
+                    .is_some_and(|f| f != "body" || route.ends_with("/import")))
+                || route.ends_with("/deactivate")
+                || route.ends_with("/reactivate")
+                || route.ends_with("/logout"),
+            "{method} {route} has no field-level bad-input case"
+        );
+    }
+
+    let before = counts(&server).await;
+    for c in cases {
+        let reply = api
+            .call(
+                Method::from_bytes(c.method.as_bytes()).expect("method"),
+                &c.path,
+                Some(&admin),
+                c.body,
+            )
+            .await;
+        assert!(
+            reply.status.as_u16() < 500,
+            "{} {}: a 5xx for bad input: {reply:?}",
+            c.method,
+            c.path
+        );
+        assert_eq!(
+            (reply.status.as_u16(), reply.code()),
+            (c.status, c.code),
+            "{} {}: {reply:?}",
+            c.method,
+            c.path
+        );
+        if let Some(field) = c.field {
+            assert_eq!(reply.field(), field, "{} {}: {reply:?}", c.method, c.path);
+        }
+        assert!(
+            !reply.body["message"].as_str().unwrap_or("").is_empty(),
+            "a message explains it: {reply:?}"
+        );
+    }
+    assert_eq!(
+        counts(&server).await,
+        before,
+        "refused writes changed nothing"
+    );
+    // The admin's password is unchanged: they can still sign in with it.
+    api.login("admin").await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_clearly_sqlite() {
+    bad_input(TestDb::Sqlite).await;
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_clearly_postgres() {
+    bad_input(TestDb::Postgres).await;
+}

@@ -1,0 +1,10 @@
+//! Backend integration tests: the real server on 127.0.0.1:0 with a fresh
+//! database per test, on SQLite and on PostgreSQL.
+
+mod accounts;
+mod admin;
+mod authz_matrix;
+mod bad_input;
+mod isolation;
+mod ops;
+mod support;

@@ -1,0 +1,18 @@
+//! Houqin's domain language, shared by the server, the offline engine and the UI.
+//!
+//! Invariant: this crate does no I/O (no tokio, sqlx, rusqlite, sea-orm, axum, tauri,
+//! reqwest) and builds for `wasm32-unknown-unknown`.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod directory;
+pub mod error;
+pub mod ids;
+pub mod money;
+pub mod notifications;
+pub mod services;
+pub mod text;
+
+pub use error::{ApiErrorBody, ErrorCode};
+pub use money::Money;
