@@ -14,7 +14,12 @@ use houqin_shared::clock::Clock;
 
 /// Houqin (后勤) campus logistics server: the API under /api/v1 and the web app at /.
 #[derive(Debug, Parser)]
-#[command(name = "houqin-server", version, about, long_about = None)]
+#[command(
+    name = "houqin-server",
+    version,
+    about = "Houqin (后勤) campus logistics server: the API under /api/v1 and the web app at /.",
+    after_help = "Environment: RUST_LOG sets log levels (default: info), e.g. RUST_LOG=houqin_server=debug."
+)]
 struct Cli {
     /// Log format: human-readable text or one JSON object per line.
     #[arg(long, env = "HOUQIN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]

@@ -5,6 +5,7 @@ mod accounts;
 mod admin;
 mod authz_matrix;
 mod bad_input;
+mod cli;
 mod isolation;
 mod ops;
 mod support;

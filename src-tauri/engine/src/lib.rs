@@ -1,1 +1,335 @@
-//! The offline engine (being written).
+//! Houqin's native engine: what the app does on the device, behind the UI.
+//!
+//! The Tauri shell holds one [`Engine`] and its commands are thin wrappers over
+//! its methods, so everything here runs — and is tested — without a window.
+//!
+//! Modules:
+//! - [`store`]: the local SQLite database (versioned migrations, WAL,
+//!   `synchronous=FULL`). The outbox and the per-scope change tables of the
+//!   sync protocol (DESIGN.md, "Offline-first sync") are later migrations here.
+//! - [`session`]: the signed-in session, restored after a restart.
+//! - [`client`]: HTTP to the backend's REST API. The sync client (push the
+//!   outbox, pull scopes by cursor) will sit beside it and reuse its transport
+//!   and the engine's token refresh.
+//!
+//! Errors leave the engine as [`houqin_shared::ApiErrorBody`], the same shape the
+//! server answers, so the UI handles one error type whether it talks to the
+//! engine or to the server.
+//!
+//! The PC/SC NFC reader for kiosks is desktop-only and will live in the shell
+//! (`src-tauri`, behind `#[cfg(desktop)]`) or in a desktop-only module here.
+
+pub mod client;
+mod error;
+pub mod session;
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::{Mutex, MutexGuard};
+
+use houqin_shared::accounts::{LoginRequest, Me, RefreshRequest};
+use houqin_shared::{ApiErrorBody, ErrorCode};
+use serde_json::Value;
+use tracing::instrument;
+
+pub use error::OpenError;
+
+use client::{ApiMethod, ApiPath, ApiRequest, ClientError, ServerClient};
+use error::EngineError;
+use session::{SessionInfo, StoredSession};
+use store::Store;
+
+/// Where the engine keeps its data and which server it talks to.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The app's private data directory; the database is `houqin.sqlite` in it.
+    pub data_dir: PathBuf,
+    /// The backend's base URL, e.g. `https://houqin.example.edu.cn`.
+    pub server_url: String,
+}
+
+/// The engine: one per app process, shared by every command.
+#[derive(Debug)]
+pub struct Engine {
+    store: Mutex<Store>,
+    client: ServerClient,
+    device_id: String,
+    /// Held while a token refresh is in flight. Refresh tokens are single-use:
+    /// two concurrent refreshes with the same one would make the server refuse
+    /// the second and sign the user out.
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl Engine {
+    /// Opens or creates the local store in `config.data_dir`.
+    pub fn open(config: EngineConfig) -> Result<Self, OpenError> {
+        let store = Store::open(&config.data_dir)?;
+        let client = ServerClient::new(&config.server_url)?;
+        let device_id = store.device_id().to_owned();
+        tracing::info!(data_dir = %config.data_dir.display(), server = %config.server_url, "engine open");
+        Ok(Self {
+            store: Mutex::new(store),
+            client,
+            device_id,
+            refreshing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// This install's id, sent with every login and refresh.
+    pub fn device_id(&self) -> &str {
+        &self.device_id
+    }
+
+    /// Signs in and keeps the session. `req.device_id` is replaced by this
+    /// install's id. On failure the previous session, if any, is left as it was.
+    #[instrument(skip_all)]
+    pub async fn login(&self, req: LoginRequest) -> Result<Me, ApiErrorBody> {
+        self.login_inner(req).await.map_err(|e| e.into_api("login"))
+    }
+
+    /// The signed-in user as last stored, with or without a network.
+    pub fn current_user(&self) -> Result<Option<Me>, ApiErrorBody> {
+        self.session()
+            .map(|s| s.map(|s| s.user))
+            .map_err(|e| e.into_api("current_user"))
+    }
+
+    /// When the session's tokens expire, by the server's clock. No tokens.
+    pub fn session_info(&self) -> Result<Option<SessionInfo>, ApiErrorBody> {
+        self.session()
+            .map(|s| s.map(|s| s.info()))
+            .map_err(|e| e.into_api("session_info"))
+    }
+
+    /// Signs out: the session is forgotten locally first, so signing out works
+    /// offline; telling the server is best effort (unreached, the server-side
+    /// session ends when its refresh token expires).
+    #[instrument(skip_all)]
+    pub async fn logout(&self) -> Result<(), ApiErrorBody> {
+        let taken = self
+            .lock_store()
+            .take_session()
+            .map_err(|e| EngineError::from(e).into_api("logout"))?;
+        let Some(session) = taken else { return Ok(()) };
+        if let Err(error) = self.revoke_on_server(&session).await {
+            tracing::info!(session_id = %session.session_id, error = %error::Chain(&error), "server not told of logout");
+        }
+        Ok(())
+    }
+
+    /// Ends `session` on the server. The server wants a live access token for
+    /// that, so an expired one is refreshed first (the new tokens are not kept).
+    async fn revoke_on_server(&self, session: &StoredSession) -> Result<(), EngineError> {
+        match self.client.logout(&session.tokens.access_token).await {
+            Err(ClientError::Refused(refusal)) if refusal.code == ErrorCode::SessionExpired => {
+                let req = RefreshRequest {
+                    refresh_token: session.tokens.refresh_token.clone(),
+                    device_id: Some(self.device_id.clone()),
+                };
+                let fresh = self.client.refresh(&req).await?;
+                Ok(self.client.logout(&fresh.access_token).await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// An authenticated call to `{server_url}/api/v1{path}`, answering the JSON
+    /// body (`Value::Null` for 204). An expired access token is refreshed once
+    /// and the call retried; a refresh the server refuses ends the session.
+    #[instrument(skip_all, fields(%method, %path))]
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ApiErrorBody> {
+        self.call_inner(method, path, body.as_ref())
+            .await
+            .map_err(|e| e.into_api("call"))
+    }
+
+    async fn login_inner(&self, mut req: LoginRequest) -> Result<Me, EngineError> {
+        req.device_id = Some(self.device_id.clone());
+        req.validate()?;
+        let response = self.client.login(&req).await?;
+        let session = StoredSession::from(response);
+        self.lock_store().save_session(&session)?;
+        tracing::info!(session_id = %session.session_id, user_id = %session.user.id, "signed in");
+        Ok(session.user)
+    }
+
+    async fn call_inner(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, EngineError> {
+        let method = ApiMethod::parse(method)?;
+        let path = ApiPath::parse(path)?;
+        let session = self.session()?.ok_or(EngineError::SignedOut)?;
+        let request = |token| ApiRequest {
+            method,
+            path: &path,
+            body,
+            bearer: Some(token),
+        };
+        match self
+            .client
+            .send(request(&session.tokens.access_token))
+            .await
+        {
+            Err(ClientError::Refused(refusal)) if refusal.code == ErrorCode::SessionExpired => {
+                let fresh = self.refresh(&session).await?;
+                Ok(self
+                    .client
+                    .send(request(&fresh.tokens.access_token))
+                    .await?)
+            }
+            other => Ok(other?),
+        }
+    }
+
+    /// Exchanges the refresh token of `stale` for new tokens, unless another
+    /// call already did while this one waited.
+    #[instrument(skip_all, fields(session_id = %stale.session_id))]
+    async fn refresh(&self, stale: &StoredSession) -> Result<StoredSession, EngineError> {
+        let _one_at_a_time = self.refreshing.lock().await;
+        let current = self.session()?.ok_or(EngineError::SignedOut)?;
+        if current.session_id != stale.session_id
+            || current.tokens.access_token != stale.tokens.access_token
+        {
+            return Ok(current);
+        }
+        let req = RefreshRequest {
+            refresh_token: current.tokens.refresh_token.clone(),
+            device_id: Some(self.device_id.clone()),
+        };
+        // If the app dies between the server rotating the token and the save
+        // below, the stored refresh token is spent and the user signs in again.
+        match self.client.refresh(&req).await {
+            Ok(response) => {
+                let fresh = StoredSession::from(response);
+                if self
+                    .lock_store()
+                    .replace_session_if(current.session_id, &fresh)?
+                {
+                    tracing::debug!("access token refreshed");
+                    Ok(fresh)
+                } else {
+                    // Signed out (or in as someone else) while refreshing: that wins.
+                    Err(EngineError::SignedOut)
+                }
+            }
+            Err(ClientError::Refused(refusal)) if session::refusal_ends_session(refusal.code) => {
+                self.lock_store().clear_session_if(current.session_id)?;
+                tracing::info!(code = ?refusal.code, "refresh refused; session forgotten");
+                Err(ClientError::Refused(refusal).into())
+            }
+            // Offline or a failing server: keep the session and try again next call.
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    fn session(&self) -> Result<Option<StoredSession>, EngineError> {
+        Ok(self.lock_store().session()?)
+    }
+
+    fn lock_store(&self) -> MutexGuard<'_, Store> {
+        // A panic while holding the lock cannot leave SQLite half-written (each
+        // statement or transaction is atomic), so the store is still usable.
+        self.store
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Nothing listens on port 1 of the loopback: connections are refused at once.
+    const NOWHERE: &str = "http://127.0.0.1:1";
+
+    fn engine(dir: &std::path::Path) -> Engine {
+        Engine::open(EngineConfig {
+            data_dir: dir.to_owned(),
+            server_url: NOWHERE.into(),
+        })
+        .unwrap()
+    }
+
+    fn credentials() -> LoginRequest {
+        LoginRequest {
+            username: "student".into(),
+            password: "demo".into(),
+            device_id: None,
+            device_public_key: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn login_offline_is_unavailable_and_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let err = engine.login(credentials()).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::Unavailable);
+        assert_eq!(engine.current_user().unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn login_checks_its_shape_before_the_network() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let err = engine
+            .login(LoginRequest {
+                password: String::new(),
+                ..credentials()
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Validation);
+        assert_eq!(err.field.as_deref(), Some("password"));
+    }
+
+    #[tokio::test]
+    async fn calls_are_checked_before_anything_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let err = engine.call("GET", "/../admin", None).await.unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            (ErrorCode::Validation, Some("path"))
+        );
+        let err = engine.call("TRACE", "/me", None).await.unwrap_err();
+        assert_eq!(
+            (err.code, err.field.as_deref()),
+            (ErrorCode::Validation, Some("method"))
+        );
+        let err = engine.call("GET", "/me", None).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::Unauthenticated);
+    }
+
+    #[tokio::test]
+    async fn offline_calls_keep_the_session_and_offline_logout_forgets_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let session = session::tests::sample_session();
+        engine.lock_store().save_session(&session).unwrap();
+
+        let err = engine.call("GET", "/me", None).await.unwrap_err();
+        assert_eq!(err.code, ErrorCode::Unavailable);
+        assert_eq!(engine.current_user().unwrap(), Some(session.user.clone()));
+        assert_eq!(engine.session_info().unwrap(), Some(session.info()));
+
+        engine.logout().await.unwrap();
+        assert_eq!(engine.current_user().unwrap(), None);
+        // Logging out twice is harmless.
+        engine.logout().await.unwrap();
+    }
+
+    #[test]
+    fn the_engine_is_shareable_between_commands() {
+        fn assert_send_sync<T: Send + Sync + 'static>() {}
+        assert_send_sync::<Engine>();
+    }
+}
