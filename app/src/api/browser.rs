@@ -1,0 +1,273 @@
+//! The browser host: HTTP to `/api/v1` on the same origin, with the token
+//! pair in `localStorage`.
+//!
+//! An access token that has expired (401 `session_expired`) is refreshed once
+//! with `POST /auth/refresh` and the call retried. A refresh the server refuses
+//! ends the session: the stored pair is dropped and the caller sees
+//! `session_expired`. A refresh that cannot reach the server keeps the pair,
+//! so the next call can try again.
+
+use std::sync::LazyLock;
+
+use futures::lock::Mutex;
+use houqin_shared::accounts::{LoginRequest, LoginResponse, Me, RefreshRequest};
+use houqin_shared::{ApiErrorBody, ErrorCode};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+
+use super::{ApiError, Method, decode, encode, local};
+
+const API_BASE: &str = "/api/v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct StoredSession {
+    access_token: String,
+    refresh_token: String,
+}
+
+fn load_session() -> Option<StoredSession> {
+    serde_json::from_str(&local::get(local::SESSION)?).ok()
+}
+
+fn store_session(session: &StoredSession) {
+    if let Ok(json) = serde_json::to_string(session) {
+        local::set(local::SESSION, &json);
+    }
+}
+
+fn clear_session() {
+    local::remove(local::SESSION);
+}
+
+/// Refresh tokens are single-use: two calls that find the access token expired
+/// at the same moment must not both spend it.
+static REFRESH_LOCK: LazyLock<Mutex<()>> = LazyLock::new(|| Mutex::new(()));
+
+pub(super) async fn login(mut req: LoginRequest) -> Result<Me, ApiError> {
+    req.device_id.get_or_insert_with(local::device_id);
+    let answer: LoginResponse =
+        decode(send(Method::Post, "/auth/login", Some(encode(&req)?), None).await?)?;
+    store_session(&StoredSession {
+        access_token: answer.access_token,
+        refresh_token: answer.refresh_token,
+    });
+    Ok(answer.user)
+}
+
+pub(super) async fn logout() -> Result<(), ApiError> {
+    if load_session().is_none() {
+        return Ok(());
+    }
+    // Through `call`, so an expired access token is refreshed and the server
+    // can still revoke the refresh token.
+    let result = call(Method::Post, "/auth/logout", None).await.map(|_| ());
+    clear_session();
+    result
+}
+
+pub(super) async fn current_user() -> Result<Option<Me>, ApiError> {
+    if load_session().is_none() {
+        return Ok(None);
+    }
+    decode(call(Method::Get, "/me", None).await?)
+}
+
+/// An authenticated call, refreshing the access token once if it expired.
+pub(super) async fn call(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, ApiError> {
+    let Some(session) = load_session() else {
+        return Err(ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "not signed in",
+        ));
+    };
+    let first = send(method, path, body.clone(), Some(&session.access_token)).await;
+    let result = match first {
+        Err(e) if e.code() == Some(ErrorCode::SessionExpired) => {
+            refresh(&session.access_token).await?;
+            let Some(session) = load_session() else {
+                return Err(ApiError::from_code(
+                    ErrorCode::SessionExpired,
+                    "session ended",
+                ));
+            };
+            send(method, path, body, Some(&session.access_token)).await
+        }
+        other => other,
+    };
+    if let Err(e) = &result
+        && e.ends_session()
+    {
+        clear_session();
+    }
+    result
+}
+
+async fn refresh(stale_access_token: &str) -> Result<(), ApiError> {
+    let _guard = REFRESH_LOCK.lock().await;
+    let Some(current) = load_session() else {
+        return Err(ApiError::from_code(
+            ErrorCode::SessionExpired,
+            "session ended",
+        ));
+    };
+    if current.access_token != stale_access_token {
+        // Another call (or another tab) refreshed while this one waited.
+        return Ok(());
+    }
+    let req = RefreshRequest {
+        refresh_token: current.refresh_token,
+        device_id: Some(local::device_id()),
+    };
+    match send(Method::Post, "/auth/refresh", Some(encode(&req)?), None).await {
+        Ok(value) => {
+            let answer: LoginResponse = decode(value)?;
+            store_session(&StoredSession {
+                access_token: answer.access_token,
+                refresh_token: answer.refresh_token,
+            });
+            Ok(())
+        }
+        // Nobody refused the token: keep it for the next try.
+        Err(e) if e.is_unreachable() || e.code() == Some(ErrorCode::Internal) => Err(e),
+        Err(e) => {
+            clear_session();
+            Err(ApiError::Server(ApiErrorBody {
+                code: ErrorCode::SessionExpired,
+                message: "the session could not be refreshed".to_owned(),
+                field: None,
+                request_id: e.request_id().map(str::to_owned),
+            }))
+        }
+    }
+}
+
+/// One HTTP exchange. JSON in, JSON out; an empty success body is `null`.
+async fn send(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    bearer: Option<&str>,
+) -> Result<Value, ApiError> {
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    headers
+        .set("Accept", "application/json")
+        .map_err(js_error)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method.as_str());
+    if let Some(body) = body {
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(js_error)?;
+        init.set_body(&JsValue::from_str(&body.to_string()));
+    }
+    if let Some(token) = bearer {
+        headers
+            .set("Authorization", &format!("Bearer {token}"))
+            .map_err(js_error)?;
+    }
+    init.set_headers(&headers);
+
+    let url = format!("{API_BASE}{path}");
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        // fetch rejects only when no HTTP answer came back.
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(js_error)?;
+    let status = response.status();
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(|_| ApiError::Network)?
+        .as_string()
+        .unwrap_or_default();
+    interpret(status, &text)
+}
+
+fn js_error(value: JsValue) -> ApiError {
+    ApiError::Decode(format!("{value:?}"))
+}
+
+/// Turns a status and body into a value or an error.
+fn interpret(status: u16, text: &str) -> Result<Value, ApiError> {
+    if (200..300).contains(&status) {
+        if text.trim().is_empty() {
+            return Ok(Value::Null);
+        }
+        return serde_json::from_str(text).map_err(|e| ApiError::Decode(e.to_string()));
+    }
+    if let Ok(body) = serde_json::from_str::<ApiErrorBody>(text) {
+        return Err(ApiError::Server(body));
+    }
+    // Not our server's error shape: a proxy or a server that is starting.
+    let code = match status {
+        401 => ErrorCode::Unauthenticated,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        502..=504 => ErrorCode::Unavailable,
+        _ => ErrorCode::Internal,
+    };
+    Err(ApiError::from_code(code, &format!("HTTP {status}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_success_is_null() {
+        assert_eq!(interpret(204, ""), Ok(Value::Null));
+        assert_eq!(
+            interpret(200, r#"{"a":1}"#),
+            Ok(serde_json::json!({"a": 1}))
+        );
+        assert!(matches!(interpret(200, "<html>"), Err(ApiError::Decode(_))));
+    }
+
+    #[test]
+    fn server_errors_keep_their_body() {
+        let err = interpret(
+            401,
+            r#"{"code":"session_expired","message":"expired","request_id":"r1"}"#,
+        )
+        .expect_err("an error");
+        assert_eq!(err.code(), Some(ErrorCode::SessionExpired));
+        assert_eq!(err.request_id(), Some("r1"));
+        let err = interpret(
+            422,
+            r#"{"code":"validation","message":"m","field":"new_password"}"#,
+        )
+        .expect_err("an error");
+        assert_eq!(err.field(), Some("new_password"));
+    }
+
+    #[test]
+    fn foreign_errors_map_by_status() {
+        assert!(
+            interpret(502, "Bad Gateway")
+                .expect_err("an error")
+                .is_unreachable()
+        );
+        assert_eq!(
+            interpret(401, "").expect_err("an error").code(),
+            Some(ErrorCode::Unauthenticated)
+        );
+        assert_eq!(
+            interpret(500, "oops").expect_err("an error").code(),
+            Some(ErrorCode::Internal)
+        );
+    }
+
+    #[test]
+    fn stored_session_shape() {
+        let s: StoredSession =
+            serde_json::from_str(r#"{"access_token":"a","refresh_token":"r"}"#).expect("valid");
+        assert_eq!(s.access_token, "a");
+    }
+}

@@ -1,0 +1,12 @@
+//! The design system's pieces, shared by every page. Pages compose these and
+//! the classes in `style/main.css`; they add no styling of their own.
+
+pub mod badge;
+pub mod button;
+pub mod card;
+pub mod form_field;
+pub mod lang_toggle;
+pub mod list_row;
+pub mod nav;
+pub mod shell;
+pub mod toast;

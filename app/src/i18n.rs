@@ -1,0 +1,375 @@
+//! Every user-facing string, in Simplified Chinese (the default) and English,
+//! side by side. Components name a [`Key`]; [`tx`] turns it into reactive text
+//! that follows the language signal.
+
+use chrono::{DateTime, Datelike, FixedOffset, Offset, Timelike, Utc};
+use houqin_shared::ErrorCode;
+use houqin_shared::accounts::{Lang, Role};
+use houqin_shared::services::Service;
+use houqin_shared::text::LocalName;
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+
+macro_rules! keys {
+    ($($key:ident => $zh:literal, $en:literal;)*) => {
+        /// A user-facing string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key { $($key),* }
+
+        impl Key {
+            #[cfg(test)]
+            pub const ALL: &'static [Key] = &[$(Key::$key),*];
+
+            pub fn text(self, lang: Lang) -> &'static str {
+                match (self, lang) {
+                    $(
+                        (Key::$key, Lang::ZhCn) => $zh,
+                        (Key::$key, Lang::En) => $en,
+                    )*
+                }
+            }
+        }
+    };
+}
+
+keys! {
+    AppName => "后勤", "Houqin";
+    AppTagline => "校园后勤，一站办理", "Campus logistics in one place";
+    SkipToContent => "跳到主要内容", "Skip to main content";
+    Loading => "正在加载…", "Loading…";
+    Close => "关闭", "Close";
+    Retry => "重试", "Try again";
+    BackHome => "返回首页", "Back to home";
+    NotFoundTitle => "页面不存在", "Page not found";
+    NotFoundBody => "这个地址没有对应的页面。", "There is no page at this address.";
+
+    // The toggle is labelled with the language it switches to.
+    LangToggle => "English", "中文";
+    LangToggleLabel => "切换为英文界面", "Switch the interface to Chinese";
+
+    LoginTitle => "登录", "Sign in";
+    LoginIntro => "请使用学号或工号登录。", "Sign in with your student or staff number.";
+    Username => "用户名", "Username";
+    UsernameHint => "学号或工号", "Student or staff number";
+    Password => "密码", "Password";
+    LoginSubmit => "登录", "Sign in";
+    LoginSubmitting => "正在登录…", "Signing in…";
+
+    ErrInvalidCredentials => "用户名或密码不正确，请检查后重试。",
+        "The username or password is incorrect. Check them and try again.";
+    ErrLockedOut => "登录失败次数过多，账号已被暂时锁定，请稍后再试。",
+        "Too many failed attempts. The account is locked for now; please try again later.";
+    ErrAccountDisabled => "该账号已停用。如有疑问，请联系后勤服务中心。",
+        "This account has been disabled. Please contact the logistics service centre.";
+    ErrNetwork => "无法连接服务器，请检查网络后重试。",
+        "Cannot reach the server. Check your network connection and try again.";
+    ErrSessionExpired => "登录已过期，请重新登录。", "Your session has expired. Please sign in again.";
+    ErrUsernameRequired => "请输入用户名。", "Please enter your username.";
+    ErrPasswordRequired => "请输入密码。", "Please enter your password.";
+    ErrTooLong => "输入内容过长。", "This is too long.";
+    ErrForbidden => "你没有执行此操作的权限。", "You do not have permission to do that.";
+    ErrUnknown => "出了点问题，请稍后再试。", "Something went wrong. Please try again later.";
+    ErrReference => "错误编号：", "Reference: ";
+
+    NavMain => "主导航", "Main navigation";
+    NavHome => "首页", "Home";
+    NavServices => "服务", "Services";
+    NavNotifications => "通知", "Notifications";
+    NavMe => "我的", "Me";
+    Logout => "退出登录", "Sign out";
+
+    Greeting => "你好，", "Hello, ";
+    CurrentRole => "当前身份", "Current role";
+    SwitchRole => "切换身份", "Switch role";
+    UnreadNone => "没有未读通知", "No unread notifications";
+    UnreadOne => "1 条未读通知", "1 unread notification";
+    UnreadMany => "{} 条未读通知", "{} unread notifications";
+    UnreadUnknown => "暂时无法获取通知", "Notifications cannot be loaded right now";
+    YourServices => "我的服务", "Your services";
+    NotYetOpen => "尚未开放", "Not open yet";
+
+    ServicesTitle => "服务", "Services";
+    ServicesIntro => "以下是你当前身份可以使用的服务。", "These are the services for your current role.";
+    ServiceUnavailableTitle => "此服务尚未开放", "This service is not available yet";
+    ServiceUnavailableBody => "我们正在建设这项服务，开放后会在这里提供，届时也会通知你。",
+        "We are still building this service. It will appear here when it opens, and we will let you know.";
+    UnknownService => "没有这项服务。", "There is no such service.";
+
+    NotificationsTitle => "通知", "Notifications";
+    MarkAllRead => "全部标为已读", "Mark all as read";
+    AllMarkedRead => "已全部标为已读。", "All notifications are marked as read.";
+    NoNotifications => "暂时没有通知。", "You have no notifications.";
+    Unread => "未读", "Unread";
+    AccountNotice => "账号", "Account";
+    MarkRead => "标为已读", "Mark as read";
+    Open => "查看", "Open";
+    NotificationsLoadFailed => "通知加载失败，请稍后重试。",
+        "Notifications could not be loaded. Please try again.";
+
+    MeTitle => "我的账号", "My account";
+    DisplayName => "姓名", "Name";
+    Roles => "身份", "Roles";
+    Language => "界面语言", "Language";
+    LangZh => "简体中文", "简体中文";
+    LangEn => "English", "English";
+    LangSaveFailed => "已在本设备切换语言，但未能保存到账号，下次登录时可能恢复原设置。",
+        "The language changed on this device but could not be saved to your account; it may switch back next time you sign in.";
+    ChangePassword => "修改密码", "Change password";
+    CurrentPassword => "当前密码", "Current password";
+    NewPassword => "新密码", "New password";
+    NewPasswordHint => "至少 8 个字符。", "At least 8 characters.";
+    ConfirmPassword => "再次输入新密码", "Repeat the new password";
+    SavePassword => "保存新密码", "Save new password";
+    Saving => "正在保存…", "Saving…";
+    PasswordChanged => "密码已修改。", "Your password has been changed.";
+    ErrCurrentPasswordRequired => "请输入当前密码。", "Please enter your current password.";
+    ErrCurrentPasswordWrong => "当前密码不正确。", "The current password is incorrect.";
+    ErrPasswordTooShort => "新密码至少需要 8 个字符。", "The new password needs at least 8 characters.";
+    ErrPasswordTooLong => "新密码不能超过 128 个字符。", "The new password can have at most 128 characters.";
+    ErrPasswordSame => "新密码不能与当前密码相同。", "The new password must differ from the current one.";
+    ErrPasswordMismatch => "两次输入的新密码不一致。", "The two new passwords do not match.";
+    ErrFieldInvalid => "此项不符合要求，请检查。", "This does not meet the requirements. Please check it.";
+
+    PrivacyTitle => "我们保存什么，为什么", "What we keep and why";
+    PrivacyDevice => "在这台设备上：登录凭证（让你不必每次都输入密码，退出登录时删除）；一个随机生成的设备编号（登录会话与设备绑定，便于发现异常登录）；界面语言；上次登录的用户名（方便下次登录）。",
+        "On this device: your sign-in tokens (so you need not type your password every time; deleted when you sign out); a random device number (sessions are tied to a device, so unusual sign-ins stand out); your interface language; the last username used here (to save typing next time).";
+    PrivacyAccount => "在服务器上：用户名、姓名、身份及其适用范围（决定你能使用哪些服务）、语言偏好、加盐哈希后的密码（任何人都看不到密码原文）、你的登录会话和发给你的通知。",
+        "On the server: your username, name, roles and where they apply (they decide which services you can use), your language preference, a salted hash of your password (nobody can read the password itself), your sessions and the notifications sent to you.";
+    PrivacyAudit => "登录、退出、修改密码等与安全有关的操作会记入审计日志（时间、IP 地址、结果），用于发现账号被盗用和排查问题。",
+        "Security events such as signing in, signing out and changing your password are written to an audit log (time, IP address, outcome) to detect stolen accounts and investigate problems.";
+    PrivacyNoAds => "没有广告，不做用户画像，不向第三方提供你的数据。每项服务只收集它必需的最少信息，开放时会在这里说明。",
+        "No ads, no profiling, and your data is not given to third parties. Each service collects only the least it needs, and will say so here when it opens.";
+
+    RoleStudent => "学生", "Student";
+    RoleStaff => "教职工", "Staff";
+    RoleTechnician => "维修技师", "Technician";
+    RoleSupervisor => "主管", "Supervisor";
+    RoleCashier => "收银员", "Cashier";
+    RoleCourier => "快递员", "Courier";
+    RoleManager => "管理人员", "Manager";
+    RoleAdmin => "系统管理员", "Administrator";
+
+    ServiceDining => "餐饮", "Dining";
+    ServiceDorms => "公寓", "Dorms";
+    ServiceVehicles => "车辆", "Vehicles";
+    ServiceClassrooms => "智慧教室", "Smart classrooms";
+    ServiceShop => "校园商城", "Campus shop";
+    ServiceRepairs => "维修", "Repairs";
+    ServiceProperty => "物业", "Property";
+    ServiceEnergy => "能源", "Energy";
+    ServiceSafety => "安全", "Safety";
+    ServiceParcels => "快递", "Parcels";
+    ServiceSupply => "物资", "Supplies";
+    ServiceHr => "人力资源", "Human resources";
+    ServiceBookings => "场馆预约", "Bookings";
+    ServicePayments => "校园卡", "Campus card";
+
+    AboutDining => "食堂菜单、预订取餐、外卖和评价", "Canteen menus, pre-orders, takeout and ratings";
+    AboutDorms => "选房、入住退宿、门锁和宿舍通知", "Room selection, check-in and out, locks and dorm notices";
+    AboutVehicles => "校园用车、班车和门禁", "Campus vehicles, shuttles and gates";
+    AboutClassrooms => "教室设备状态和远程控制", "Classroom devices and remote control";
+    AboutShop => "校园商品下单、取货与配送", "Campus goods, pickup and delivery";
+    AboutRepairs => "随时报修、进度跟踪和评价", "Report faults any time and follow the repair";
+    AboutProperty => "物业缴费、服务请求和投诉", "Property fees, service requests and complaints";
+    AboutEnergy => "水电计量、额度和用能提醒", "Metering, allowances and usage alerts";
+    AboutSafety => "安全预警和事件上报", "Early warnings and incident reports";
+    AboutParcels => "驿站、快递柜、取件码和送货上门", "Stations, lockers, pickup codes and delivery";
+    AboutSupply => "申领、采购、库存和配送", "Requisitions, purchasing, stock and distribution";
+    AboutHr => "人员档案、培训、考核和薪酬", "Staff records, training, assessment and pay";
+    AboutBookings => "场馆、会议室和仪器预约", "Book venues, meeting rooms and instruments";
+    AboutPayments => "校园卡余额、充值和付款码", "Card balance, top-up and pay code";
+}
+
+/// The current UI language, shared by every component.
+#[derive(Debug, Clone, Copy)]
+pub struct I18n {
+    pub lang: RwSignal<Lang>,
+}
+
+impl I18n {
+    /// Switches the UI and remembers the choice on this device.
+    pub fn set(self, lang: Lang) {
+        crate::api::store_lang(lang);
+        self.lang.set(lang);
+    }
+}
+
+/// Starts with the language remembered on this device, else Chinese, and keeps
+/// `<html lang>` and the document title in step with it.
+pub fn provide_i18n() -> I18n {
+    let i18n = I18n {
+        lang: RwSignal::new(crate::api::saved_lang().unwrap_or_default()),
+    };
+    Effect::new(move |_| {
+        let lang = i18n.lang.get();
+        if let Some(document) = web_sys::window().and_then(|w| w.document()) {
+            if let Some(html) = document.document_element() {
+                let _ = html.set_attribute("lang", lang.as_str());
+            }
+            document.set_title(Key::AppName.text(lang));
+        }
+    });
+    provide_context(i18n);
+    i18n
+}
+
+pub fn use_i18n() -> I18n {
+    expect_context::<I18n>()
+}
+
+/// Reactive text for a key: use it directly as a child or attribute in `view!`.
+pub fn tx(key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let lang = use_i18n().lang;
+    move || key.text(lang.get())
+}
+
+/// `text` with `{}` replaced by `arg`.
+pub fn fill(text: &str, arg: impl std::fmt::Display) -> String {
+    text.replacen("{}", &arg.to_string(), 1)
+}
+
+pub fn role_key(role: Role) -> Key {
+    match role {
+        Role::Student => Key::RoleStudent,
+        Role::Staff => Key::RoleStaff,
+        Role::Technician => Key::RoleTechnician,
+        Role::Supervisor => Key::RoleSupervisor,
+        Role::Cashier => Key::RoleCashier,
+        Role::Courier => Key::RoleCourier,
+        Role::Manager => Key::RoleManager,
+        Role::Admin => Key::RoleAdmin,
+    }
+}
+
+pub fn service_key(service: Service) -> Key {
+    match service {
+        Service::Dining => Key::ServiceDining,
+        Service::Dorms => Key::ServiceDorms,
+        Service::Vehicles => Key::ServiceVehicles,
+        Service::Classrooms => Key::ServiceClassrooms,
+        Service::Shop => Key::ServiceShop,
+        Service::Repairs => Key::ServiceRepairs,
+        Service::Property => Key::ServiceProperty,
+        Service::Energy => Key::ServiceEnergy,
+        Service::Safety => Key::ServiceSafety,
+        Service::Parcels => Key::ServiceParcels,
+        Service::Supply => Key::ServiceSupply,
+        Service::Hr => Key::ServiceHr,
+        Service::Bookings => Key::ServiceBookings,
+        Service::Payments => Key::ServicePayments,
+    }
+}
+
+pub fn service_about_key(service: Service) -> Key {
+    match service {
+        Service::Dining => Key::AboutDining,
+        Service::Dorms => Key::AboutDorms,
+        Service::Vehicles => Key::AboutVehicles,
+        Service::Classrooms => Key::AboutClassrooms,
+        Service::Shop => Key::AboutShop,
+        Service::Repairs => Key::AboutRepairs,
+        Service::Property => Key::AboutProperty,
+        Service::Energy => Key::AboutEnergy,
+        Service::Safety => Key::AboutSafety,
+        Service::Parcels => Key::AboutParcels,
+        Service::Supply => Key::AboutSupply,
+        Service::Hr => Key::AboutHr,
+        Service::Bookings => Key::AboutBookings,
+        Service::Payments => Key::AboutPayments,
+    }
+}
+
+/// What to tell the user about a failed call.
+pub fn error_key(error: &ApiError) -> Key {
+    if error.is_unreachable() {
+        return Key::ErrNetwork;
+    }
+    match error.code() {
+        Some(ErrorCode::InvalidCredentials) => Key::ErrInvalidCredentials,
+        Some(ErrorCode::LockedOut) => Key::ErrLockedOut,
+        Some(ErrorCode::AccountDisabled) => Key::ErrAccountDisabled,
+        Some(ErrorCode::SessionExpired | ErrorCode::Unauthenticated) => Key::ErrSessionExpired,
+        Some(ErrorCode::Forbidden) => Key::ErrForbidden,
+        _ => Key::ErrUnknown,
+    }
+}
+
+/// A server-supplied name in the current language.
+pub fn local_name(name: &LocalName, lang: Lang) -> String {
+    name.get(lang.as_str()).to_owned()
+}
+
+/// `2026-03-01 08:05` in the device's time zone.
+pub fn format_datetime(at: DateTime<Utc>) -> String {
+    // JS reports minutes *behind* UTC (UTC+8 is -480).
+    let minutes_behind = js_sys::Date::new_0().get_timezone_offset();
+    format_at_offset(at, -(minutes_behind as i32))
+}
+
+fn format_at_offset(at: DateTime<Utc>, minutes_ahead: i32) -> String {
+    let offset = FixedOffset::east_opt(minutes_ahead * 60).unwrap_or(Utc.fix());
+    // Spelled out rather than `format("%Y…")`, which brings a parser into the wasm.
+    let at = at.with_timezone(&offset);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        at.year(),
+        at.month(),
+        at.day(),
+        at.hour(),
+        at.minute()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn every_key_has_both_languages_with_the_same_placeholders() {
+        for key in Key::ALL {
+            let zh = key.text(Lang::ZhCn);
+            let en = key.text(Lang::En);
+            assert!(!zh.is_empty() && !en.is_empty(), "{key:?} is empty");
+            assert_eq!(
+                zh.matches("{}").count(),
+                en.matches("{}").count(),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_role_and_service_has_a_name() {
+        for role in Role::ALL {
+            assert!(!role_key(role).text(Lang::ZhCn).is_empty());
+        }
+        assert_eq!(service_key(Service::Dining).text(Lang::ZhCn), "餐饮");
+        assert_eq!(service_key(Service::Payments).text(Lang::ZhCn), "校园卡");
+        assert_eq!(role_key(Role::Technician).text(Lang::ZhCn), "维修技师");
+        let services: std::collections::HashSet<Key> =
+            Service::ALL.into_iter().map(service_key).collect();
+        assert_eq!(services.len(), Service::ALL.len());
+    }
+
+    #[test]
+    fn fills_placeholders() {
+        assert_eq!(fill(Key::UnreadMany.text(Lang::ZhCn), 3), "3 条未读通知");
+        assert_eq!(
+            fill(Key::UnreadMany.text(Lang::En), 12),
+            "12 unread notifications"
+        );
+    }
+
+    #[test]
+    fn formats_in_local_time() {
+        let at = Utc
+            .with_ymd_and_hms(2026, 3, 1, 0, 5, 0)
+            .single()
+            .expect("valid");
+        assert_eq!(format_at_offset(at, 480), "2026-03-01 08:05");
+        assert_eq!(format_at_offset(at, -60), "2026-02-28 23:05");
+    }
+}

@@ -1,0 +1,4 @@
+//! Signing in and the user's own account.
+
+pub mod login;
+pub mod me;

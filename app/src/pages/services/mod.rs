@@ -1,0 +1,4 @@
+//! The service areas: the role's list, and each service's page.
+
+pub mod list;
+pub mod unavailable;

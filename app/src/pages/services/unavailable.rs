@@ -1,0 +1,45 @@
+//! A service's page. No service is open yet, so each says so plainly and
+//! shows nothing made up.
+
+use leptos::prelude::*;
+
+use crate::components::shell::MAIN_ID;
+use crate::i18n::{Key, service_about_key, service_key, tx};
+use crate::routes::{Route, service_param};
+
+#[component]
+pub fn ServicePage() -> impl IntoView {
+    let service = service_param();
+    move || {
+        match service.get() {
+        Some(service) => view! {
+            <main id=MAIN_ID class="page" tabindex="-1" data-service=service.slug()>
+                <h1 class="page-title" data-testid="service-title">
+                    {tx(service_key(service))}
+                </h1>
+                <p class="muted">{tx(service_about_key(service))}</p>
+                <section class="card empty-state" data-testid="service-unavailable" aria-labelledby="unavailable-title">
+                    <h2 id="unavailable-title" class="empty-title">
+                        {tx(Key::ServiceUnavailableTitle)}
+                    </h2>
+                    <p>{tx(Key::ServiceUnavailableBody)}</p>
+                    <a class="btn btn-secondary" href=Route::Home.path()>
+                        {tx(Key::BackHome)}
+                    </a>
+                </section>
+            </main>
+        }
+        .into_any(),
+        None => view! {
+            <main id=MAIN_ID class="page" tabindex="-1" data-testid="not-found">
+                <h1 class="page-title">{tx(Key::NotFoundTitle)}</h1>
+                <p>{tx(Key::UnknownService)}</p>
+                <a class="btn btn-secondary" href=Route::Home.path()>
+                    {tx(Key::BackHome)}
+                </a>
+            </main>
+        }
+        .into_any(),
+    }
+    }
+}
