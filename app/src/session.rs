@@ -121,9 +121,15 @@ impl Session {
     pub fn begin(self, me: Me) {
         let account_lang = me.lang;
         let chosen = self.i18n.lang.get_untracked();
-        if self.lang_chosen_signed_out.get_untracked() && chosen != account_lang {
-            // The user just picked a language; make it the account's too.
-            self.save_lang_to_account(chosen);
+        // The language remembered on this device wins (a reload must never flip it
+        // back while saving it to the account is still in flight or failed);
+        // the account's preference only fills a device that has none yet.
+        let device_choice =
+            self.lang_chosen_signed_out.get_untracked() || api::saved_lang().is_some();
+        if device_choice {
+            if chosen != account_lang {
+                self.save_lang_to_account(chosen);
+            }
         } else {
             self.i18n.set(account_lang);
         }

@@ -46,7 +46,7 @@ fn serves_json_logs_and_stops_gracefully_on_sigterm() {
         .local_addr()
         .expect("addr")
         .port();
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args(["--log-format", "json", "--data-dir"])
         .arg(&dir)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
