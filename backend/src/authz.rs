@@ -69,8 +69,15 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ]),
         (
             "PUT",
-            "/api/v1/directory/buildings/{id}"
+            "/api/v1/directory/zones/{id}"
+            | "/api/v1/directory/departments/{id}"
+            | "/api/v1/directory/buildings/{id}"
             | "/api/v1/directory/rooms/{id}"
+            | "/api/v1/directory/beds/{id}"
+            | "/api/v1/directory/canteens/{id}"
+            | "/api/v1/directory/windows/{id}"
+            | "/api/v1/directory/stations/{id}"
+            | "/api/v1/directory/lockers/{id}"
             | "/api/v1/directory/resources/{id}"
             | "/api/v1/directory/devices/{id}",
         ) => Roles(MANAGERS),

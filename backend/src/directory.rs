@@ -19,6 +19,8 @@ use uuid::Uuid;
 use crate::accounts::Caller;
 use crate::audit::{self, AuditRecord};
 use crate::authz::Principal;
+use crate::db::WriteTx;
+use crate::entities::CampusRow;
 use crate::entities::*;
 use crate::error::{ApiError, ApiResult, current_request_id};
 use crate::extract::{Json, Path, Query};
@@ -79,6 +81,69 @@ pub struct DeviceQuery {
 
 fn name(zh: String, en: String) -> LocalName {
     LocalName::new(zh, en)
+}
+
+fn zone(r: zones::Model) -> Zone {
+    Zone {
+        id: ZoneId(r.id),
+        campus_id: CampusId(r.campus_id),
+        name: name(r.name_zh, r.name_en),
+    }
+}
+
+fn department(r: departments::Model) -> Department {
+    Department {
+        id: DepartmentId(r.id),
+        campus_id: CampusId(r.campus_id),
+        name: name(r.name_zh, r.name_en),
+    }
+}
+
+fn bed(r: beds::Model) -> Bed {
+    Bed {
+        id: BedId(r.id),
+        campus_id: CampusId(r.campus_id),
+        room_id: RoomId(r.room_id),
+        label: r.label,
+    }
+}
+
+fn canteen(r: canteens::Model) -> Canteen {
+    Canteen {
+        id: CanteenId(r.id),
+        campus_id: CampusId(r.campus_id),
+        building_id: BuildingId(r.building_id),
+        name: name(r.name_zh, r.name_en),
+    }
+}
+
+fn window(r: canteen_windows::Model) -> CanteenWindow {
+    CanteenWindow {
+        id: WindowId(r.id),
+        campus_id: CampusId(r.campus_id),
+        canteen_id: CanteenId(r.canteen_id),
+        number: r.number,
+        name: name(r.name_zh, r.name_en),
+    }
+}
+
+fn station(r: parcel_stations::Model) -> ParcelStation {
+    ParcelStation {
+        id: StationId(r.id),
+        campus_id: CampusId(r.campus_id),
+        building_id: BuildingId(r.building_id),
+        name: name(r.name_zh, r.name_en),
+    }
+}
+
+fn locker(r: lockers::Model) -> Locker {
+    Locker {
+        id: LockerId(r.id),
+        campus_id: CampusId(r.campus_id),
+        station_id: StationId(r.station_id),
+        code: r.code,
+        size: LockerSize::parse(&r.size).unwrap_or(LockerSize::Medium),
+    }
 }
 
 fn building(r: buildings::Model) -> Building {
@@ -151,15 +216,7 @@ pub async fn zones(State(s): State<AppState>, p: Principal) -> ApiResult<Json<Ve
         .order_by_asc(zones::Column::Id)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| Zone {
-                id: ZoneId(r.id),
-                campus_id: CampusId(r.campus_id),
-                name: name(r.name_zh, r.name_en),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(zone).collect()))
 }
 
 #[utoipa::path(get, path = "/directory/departments", tag = "directory", responses((status = 200, body = Vec<Department>), (status = 401, body = E)))]
@@ -172,15 +229,7 @@ pub async fn departments(
         .order_by_asc(departments::Column::Id)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| Department {
-                id: DepartmentId(r.id),
-                campus_id: CampusId(r.campus_id),
-                name: name(r.name_zh, r.name_en),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(department).collect()))
 }
 
 #[utoipa::path(get, path = "/directory/buildings", tag = "directory", params(BuildingQuery),
@@ -296,16 +345,7 @@ pub async fn beds(
         .order_by_asc(beds::Column::Label)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|b| Bed {
-                id: BedId(b.id),
-                campus_id: CampusId(b.campus_id),
-                room_id: RoomId(b.room_id),
-                label: b.label,
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(bed).collect()))
 }
 
 #[utoipa::path(get, path = "/directory/canteens", tag = "directory", responses((status = 200, body = Vec<Canteen>), (status = 401, body = E)))]
@@ -315,16 +355,7 @@ pub async fn canteens(State(s): State<AppState>, p: Principal) -> ApiResult<Json
         .order_by_asc(canteens::Column::Id)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| Canteen {
-                id: CanteenId(r.id),
-                campus_id: CampusId(r.campus_id),
-                building_id: BuildingId(r.building_id),
-                name: name(r.name_zh, r.name_en),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(canteen).collect()))
 }
 
 async fn own_canteen(s: &AppState, p: &Principal, id: Uuid) -> ApiResult<canteens::Model> {
@@ -348,17 +379,7 @@ pub async fn windows(
         .order_by_asc(canteen_windows::Column::Number)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| CanteenWindow {
-                id: WindowId(r.id),
-                campus_id: CampusId(r.campus_id),
-                canteen_id: CanteenId(r.canteen_id),
-                number: r.number,
-                name: name(r.name_zh, r.name_en),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(window).collect()))
 }
 
 #[utoipa::path(get, path = "/directory/canteens/{id}/dishes", tag = "directory", params(("id" = Uuid, Path, description = "canteen id")),
@@ -398,16 +419,7 @@ pub async fn stations(
         .order_by_asc(parcel_stations::Column::Id)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| ParcelStation {
-                id: StationId(r.id),
-                campus_id: CampusId(r.campus_id),
-                building_id: BuildingId(r.building_id),
-                name: name(r.name_zh, r.name_en),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(station).collect()))
 }
 
 #[utoipa::path(get, path = "/directory/stations/{id}/lockers", tag = "directory", params(("id" = Uuid, Path, description = "station id")),
@@ -427,17 +439,7 @@ pub async fn lockers(
         .order_by_asc(lockers::Column::Code)
         .all(&s.db.conn)
         .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| Locker {
-                id: LockerId(r.id),
-                campus_id: CampusId(r.campus_id),
-                station_id: StationId(r.station_id),
-                code: r.code,
-                size: LockerSize::parse(&r.size).unwrap_or(LockerSize::Medium),
-            })
-            .collect(),
-    ))
+    Ok(Json(rows.into_iter().map(locker).collect()))
 }
 
 #[utoipa::path(get, path = "/directory/resources", tag = "directory", params(ResourceQuery),
@@ -497,22 +499,98 @@ pub async fn list_devices(
     )))
 }
 
-fn audit_change(
-    p: &Principal,
-    addr: &ClientAddr,
-    target: String,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AuditRecord {
-    AuditRecord::by(
-        p,
-        AuditAction::DirectoryChanged,
-        Caller {
-            addr: &addr.0,
-            request_id: current_request_id(),
-        },
-        now,
+/// Creates or updates one directory row of the caller's campus and audits it, in
+/// the caller's transaction. A row of another campus is "not found", never touched.
+async fn save<E>(
+    tx: &WriteTx,
+    edit: &Edit<'_>,
+    id: Uuid,
+    what: &'static str,
+    model: E::ActiveModel,
+) -> ApiResult<E::Model>
+where
+    E: EntityTrait,
+    E::Model: CampusRow + sea_orm::IntoActiveModel<E::ActiveModel>,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    match E::find_by_id(id).one(&**tx).await? {
+        Some(row) if row.campus_id() != edit.p.campus_id => return Err(ApiError::NotFound(what)),
+        Some(_) => {
+            E::update(model).exec(&**tx).await?;
+        }
+        None => {
+            E::insert(model).exec_without_returning(&**tx).await?;
+        }
+    }
+    let caller = Caller {
+        addr: &edit.addr.0,
+        request_id: current_request_id(),
+    };
+    audit::record(
+        &**tx,
+        AuditRecord::by(edit.p, AuditAction::DirectoryChanged, caller, edit.now)
+            .target(format!("{what}:{id}")),
     )
-    .target(target)
+    .await?;
+    E::find_by_id(id)
+        .one(&**tx)
+        .await?
+        .ok_or(ApiError::NotFound(what))
+}
+
+/// Who is editing, from where, and when.
+struct Edit<'a> {
+    p: &'a Principal,
+    addr: &'a ClientAddr,
+    now: chrono::DateTime<chrono::Utc>,
+}
+
+impl<'a> Edit<'a> {
+    fn new(s: &AppState, p: &'a Principal, addr: &'a ClientAddr) -> Self {
+        Edit {
+            p,
+            addr,
+            now: s.clock.now(),
+        }
+    }
+}
+
+/// The parent a row hangs off must be on the caller's campus; otherwise the field is wrong.
+async fn parent<E>(
+    tx: &WriteTx,
+    p: &Principal,
+    id: Uuid,
+    field: &str,
+    what: &str,
+) -> ApiResult<E::Model>
+where
+    E: EntityTrait,
+    E::Model: CampusRow,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    E::find_by_id(id)
+        .one(&**tx)
+        .await?
+        .filter(|r| r.campus_id() == p.campus_id)
+        .ok_or_else(|| ApiError::validation(field, format!("no such {what}")))
+}
+
+fn conflict(field: &str, message: &str) -> ApiError {
+    ApiError::Conflict {
+        message: message.into(),
+        field: Some(field.into()),
+    }
+}
+
+fn own_campus(p: &Principal, campus_id: CampusId) -> ApiResult<()> {
+    if campus_id.0 != p.campus_id {
+        return Err(ApiError::validation(
+            "campus_id",
+            "you can only edit your own campus",
+        ));
+    }
+    Ok(())
 }
 
 /// Creates or updates a building of the caller's campus (the id is made by the client).
@@ -527,39 +605,19 @@ pub async fn put_building(
     Json(req): Json<PutBuilding>,
 ) -> ApiResult<Json<Building>> {
     req.validate()?;
-    if req.campus_id.0 != p.campus_id {
-        return Err(ApiError::validation(
-            "campus_id",
-            "you can only edit your own campus",
-        ));
-    }
-    let now = s.clock.now();
+    own_campus(&p, req.campus_id)?;
     let tx = s.db.write().await?;
     if let Some(zone) = req.zone_id {
-        zones::Entity::find_by_id(zone.0)
-            .one(&*tx)
-            .await?
-            .filter(|z| z.campus_id == p.campus_id)
-            .ok_or_else(|| ApiError::validation("zone_id", "no such zone"))?;
-    }
-    let existing = buildings::Entity::find_by_id(id).one(&*tx).await?;
-    if existing
-        .as_ref()
-        .is_some_and(|b| b.campus_id != p.campus_id)
-    {
-        return Err(ApiError::NotFound("building"));
+        parent::<zones::Entity>(&tx, &p, zone.0, "zone_id", "zone").await?;
     }
     let clash = buildings::Entity::find()
         .filter(buildings::Column::CampusId.eq(p.campus_id))
-        .filter(buildings::Column::Code.eq(&req.code))
+        .filter(buildings::Column::Code.eq(req.code.trim()))
         .filter(buildings::Column::Id.ne(id))
         .one(&*tx)
         .await?;
     if clash.is_some() {
-        return Err(ApiError::Conflict {
-            message: "another building has this code".into(),
-            field: Some("code".into()),
-        });
+        return Err(conflict("code", "another building has this code"));
     }
     let model = buildings::ActiveModel {
         id: Set(id),
@@ -571,18 +629,8 @@ pub async fn put_building(
         kind: Set(req.kind.as_str().to_string()),
         floors: Set(req.floors),
     };
-    if existing.is_some() {
-        buildings::Entity::update(model).exec(&*tx).await?;
-    } else {
-        buildings::Entity::insert(model)
-            .exec_without_returning(&*tx)
-            .await?;
-    }
-    audit::record(&*tx, audit_change(&p, &addr, format!("building:{id}"), now)).await?;
-    let row = buildings::Entity::find_by_id(id)
-        .one(&*tx)
-        .await?
-        .ok_or(ApiError::NotFound("building"))?;
+    let row =
+        save::<buildings::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "building", model).await?;
     tx.commit().await?;
     Ok(Json(building(row)))
 }
@@ -599,20 +647,9 @@ pub async fn put_room(
     Json(req): Json<PutRoom>,
 ) -> ApiResult<Json<Room>> {
     req.validate()?;
-    let now = s.clock.now();
     let tx = s.db.write().await?;
-    let b = buildings::Entity::find_by_id(req.building_id.0)
-        .one(&*tx)
-        .await?
-        .filter(|b| b.campus_id == p.campus_id)
-        .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
-    let existing = rooms::Entity::find_by_id(id).one(&*tx).await?;
-    if existing
-        .as_ref()
-        .is_some_and(|r| r.campus_id != p.campus_id)
-    {
-        return Err(ApiError::NotFound("room"));
-    }
+    let b =
+        parent::<buildings::Entity>(&tx, &p, req.building_id.0, "building_id", "building").await?;
     let clash = rooms::Entity::find()
         .filter(rooms::Column::BuildingId.eq(b.id))
         .filter(rooms::Column::Number.eq(req.number.trim()))
@@ -620,17 +657,17 @@ pub async fn put_room(
         .one(&*tx)
         .await?;
     if clash.is_some() {
-        return Err(ApiError::Conflict {
-            message: "the building already has a room with this number".into(),
-            field: Some("number".into()),
-        });
+        return Err(conflict(
+            "number",
+            "the building already has a room with this number",
+        ));
     }
-    let floor = match floors::Entity::find()
+    let existing_floor = floors::Entity::find()
         .filter(floors::Column::BuildingId.eq(b.id))
         .filter(floors::Column::Level.eq(req.level))
         .one(&*tx)
-        .await?
-    {
+        .await?;
+    let floor = match existing_floor {
         Some(f) => f.id,
         None => {
             let fid = Uuid::now_v7();
@@ -654,20 +691,225 @@ pub async fn put_room(
         kind: Set(req.kind.as_str().to_string()),
         capacity: Set(req.capacity),
     };
-    if existing.is_some() {
-        rooms::Entity::update(model).exec(&*tx).await?;
-    } else {
-        rooms::Entity::insert(model)
-            .exec_without_returning(&*tx)
-            .await?;
-    }
-    audit::record(&*tx, audit_change(&p, &addr, format!("room:{id}"), now)).await?;
-    let row = rooms::Entity::find_by_id(id)
-        .one(&*tx)
-        .await?
-        .ok_or(ApiError::NotFound("room"))?;
+    let row = save::<rooms::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "room", model).await?;
     tx.commit().await?;
     Ok(Json(room(row)))
+}
+
+/// Creates or updates a bed in a room.
+#[utoipa::path(put, path = "/directory/beds/{id}", tag = "directory", request_body = PutBed, params(("id" = Uuid, Path, description = "bed id")),
+    responses((status = 200, body = Bed), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E),
+        (status = 409, body = E), (status = 422, body = E)))]
+pub async fn put_bed(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutBed>,
+) -> ApiResult<Json<Bed>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let r = parent::<rooms::Entity>(&tx, &p, req.room_id.0, "room_id", "room").await?;
+    let clash = beds::Entity::find()
+        .filter(beds::Column::RoomId.eq(r.id))
+        .filter(beds::Column::Label.eq(req.label.trim()))
+        .filter(beds::Column::Id.ne(id))
+        .one(&*tx)
+        .await?;
+    if clash.is_some() {
+        return Err(conflict(
+            "label",
+            "the room already has a bed with this label",
+        ));
+    }
+    let model = beds::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        room_id: Set(r.id),
+        label: Set(req.label.trim().to_string()),
+    };
+    let row = save::<beds::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "bed", model).await?;
+    tx.commit().await?;
+    Ok(Json(bed(row)))
+}
+
+/// Creates or renames a maintenance zone.
+#[utoipa::path(put, path = "/directory/zones/{id}", tag = "directory", request_body = PutNamed, params(("id" = Uuid, Path, description = "zone id")),
+    responses((status = 200, body = Zone), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn put_zone(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutNamed>,
+) -> ApiResult<Json<Zone>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let model = zones::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+    };
+    let row = save::<zones::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "zone", model).await?;
+    tx.commit().await?;
+    Ok(Json(zone(row)))
+}
+
+/// Creates or renames a department.
+#[utoipa::path(put, path = "/directory/departments/{id}", tag = "directory", request_body = PutNamed, params(("id" = Uuid, Path, description = "department id")),
+    responses((status = 200, body = Department), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn put_department(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutNamed>,
+) -> ApiResult<Json<Department>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let model = departments::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+    };
+    let row = save::<departments::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "department", model)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(department(row)))
+}
+
+/// Creates or updates a canteen in a building.
+#[utoipa::path(put, path = "/directory/canteens/{id}", tag = "directory", request_body = PutCanteen, params(("id" = Uuid, Path, description = "canteen id")),
+    responses((status = 200, body = Canteen), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn put_canteen(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutCanteen>,
+) -> ApiResult<Json<Canteen>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let b =
+        parent::<buildings::Entity>(&tx, &p, req.building_id.0, "building_id", "building").await?;
+    let model = canteens::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        building_id: Set(b.id),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+    };
+    let r = save::<canteens::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "canteen", model).await?;
+    tx.commit().await?;
+    Ok(Json(canteen(r)))
+}
+
+/// Creates or updates a window of a canteen.
+#[utoipa::path(put, path = "/directory/windows/{id}", tag = "directory", request_body = PutWindow, params(("id" = Uuid, Path, description = "window id")),
+    responses((status = 200, body = CanteenWindow), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E),
+        (status = 409, body = E), (status = 422, body = E)))]
+pub async fn put_window(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutWindow>,
+) -> ApiResult<Json<CanteenWindow>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let c = parent::<canteens::Entity>(&tx, &p, req.canteen_id.0, "canteen_id", "canteen").await?;
+    let clash = canteen_windows::Entity::find()
+        .filter(canteen_windows::Column::CanteenId.eq(c.id))
+        .filter(canteen_windows::Column::Number.eq(req.number))
+        .filter(canteen_windows::Column::Id.ne(id))
+        .one(&*tx)
+        .await?;
+    if clash.is_some() {
+        return Err(conflict(
+            "number",
+            "the canteen already has a window with this number",
+        ));
+    }
+    let model = canteen_windows::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        canteen_id: Set(c.id),
+        number: Set(req.number),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+    };
+    let r = save::<canteen_windows::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "window", model)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(window(r)))
+}
+
+/// Creates or updates a parcel station in a building.
+#[utoipa::path(put, path = "/directory/stations/{id}", tag = "directory", request_body = PutStation, params(("id" = Uuid, Path, description = "station id")),
+    responses((status = 200, body = ParcelStation), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E), (status = 422, body = E)))]
+pub async fn put_station(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutStation>,
+) -> ApiResult<Json<ParcelStation>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let b =
+        parent::<buildings::Entity>(&tx, &p, req.building_id.0, "building_id", "building").await?;
+    let model = parcel_stations::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        building_id: Set(b.id),
+        name_zh: Set(req.name.zh.trim().to_string()),
+        name_en: Set(req.name.en.trim().to_string()),
+    };
+    let r = save::<parcel_stations::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "station", model)
+        .await?;
+    tx.commit().await?;
+    Ok(Json(station(r)))
+}
+
+/// Creates or updates a locker compartment of a station.
+#[utoipa::path(put, path = "/directory/lockers/{id}", tag = "directory", request_body = PutLocker, params(("id" = Uuid, Path, description = "locker id")),
+    responses((status = 200, body = Locker), (status = 401, body = E), (status = 403, body = E), (status = 404, body = E),
+        (status = 409, body = E), (status = 422, body = E)))]
+pub async fn put_locker(
+    State(s): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<PutLocker>,
+) -> ApiResult<Json<Locker>> {
+    req.validate()?;
+    let tx = s.db.write().await?;
+    let st = parent::<parcel_stations::Entity>(&tx, &p, req.station_id.0, "station_id", "station")
+        .await?;
+    let clash = lockers::Entity::find()
+        .filter(lockers::Column::StationId.eq(st.id))
+        .filter(lockers::Column::Code.eq(req.code.trim()))
+        .filter(lockers::Column::Id.ne(id))
+        .one(&*tx)
+        .await?;
+    if clash.is_some() {
+        return Err(conflict(
+            "code",
+            "the station already has a locker with this code",
+        ));
+    }
+    let model = lockers::ActiveModel {
+        id: Set(id),
+        campus_id: Set(p.campus_id),
+        station_id: Set(st.id),
+        code: Set(req.code.trim().to_string()),
+        size: Set(req.size.as_str().to_string()),
+    };
+    let r = save::<lockers::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "locker", model).await?;
+    tx.commit().await?;
+    Ok(Json(locker(r)))
 }
 
 /// Creates or updates a bookable resource.
@@ -681,27 +923,10 @@ pub async fn put_resource(
     Json(req): Json<PutResource>,
 ) -> ApiResult<Json<Resource>> {
     req.validate()?;
-    if req.campus_id.0 != p.campus_id {
-        return Err(ApiError::validation(
-            "campus_id",
-            "you can only edit your own campus",
-        ));
-    }
-    let now = s.clock.now();
+    own_campus(&p, req.campus_id)?;
     let tx = s.db.write().await?;
     if let Some(b) = req.building_id {
-        buildings::Entity::find_by_id(b.0)
-            .one(&*tx)
-            .await?
-            .filter(|b| b.campus_id == p.campus_id)
-            .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
-    }
-    let existing = resources::Entity::find_by_id(id).one(&*tx).await?;
-    if existing
-        .as_ref()
-        .is_some_and(|r| r.campus_id != p.campus_id)
-    {
-        return Err(ApiError::NotFound("resource"));
+        parent::<buildings::Entity>(&tx, &p, b.0, "building_id", "building").await?;
     }
     let model = resources::ActiveModel {
         id: Set(id),
@@ -712,18 +937,8 @@ pub async fn put_resource(
         name_en: Set(req.name.en.trim().to_string()),
         capacity: Set(req.capacity),
     };
-    if existing.is_some() {
-        resources::Entity::update(model).exec(&*tx).await?;
-    } else {
-        resources::Entity::insert(model)
-            .exec_without_returning(&*tx)
-            .await?;
-    }
-    audit::record(&*tx, audit_change(&p, &addr, format!("resource:{id}"), now)).await?;
-    let row = resources::Entity::find_by_id(id)
-        .one(&*tx)
-        .await?
-        .ok_or(ApiError::NotFound("resource"))?;
+    let row =
+        save::<resources::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "resource", model).await?;
     tx.commit().await?;
     Ok(Json(resource(row)))
 }
@@ -740,26 +955,18 @@ pub async fn put_device(
     Json(req): Json<PutDevice>,
 ) -> ApiResult<Json<Device>> {
     req.validate()?;
-    let now = s.clock.now();
     let tx = s.db.write().await?;
-    let b = buildings::Entity::find_by_id(req.building_id.0)
-        .one(&*tx)
-        .await?
-        .filter(|b| b.campus_id == p.campus_id)
-        .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
+    let b =
+        parent::<buildings::Entity>(&tx, &p, req.building_id.0, "building_id", "building").await?;
     if let Some(r) = req.room_id {
-        rooms::Entity::find_by_id(r.0)
-            .one(&*tx)
-            .await?
-            .filter(|r| r.building_id == b.id)
-            .ok_or_else(|| ApiError::validation("room_id", "no such room in this building"))?;
-    }
-    let existing = devices::Entity::find_by_id(id).one(&*tx).await?;
-    if existing
-        .as_ref()
-        .is_some_and(|d| d.campus_id != p.campus_id)
-    {
-        return Err(ApiError::NotFound("device"));
+        let room =
+            parent::<rooms::Entity>(&tx, &p, r.0, "room_id", "room in this building").await?;
+        if room.building_id != b.id {
+            return Err(ApiError::validation(
+                "room_id",
+                "no such room in this building",
+            ));
+        }
     }
     let clash = devices::Entity::find()
         .filter(devices::Column::CampusId.eq(p.campus_id))
@@ -768,10 +975,7 @@ pub async fn put_device(
         .one(&*tx)
         .await?;
     if clash.is_some() {
-        return Err(ApiError::Conflict {
-            message: "another device has this serial".into(),
-            field: Some("serial".into()),
-        });
+        return Err(conflict("serial", "another device has this serial"));
     }
     let model = devices::ActiveModel {
         id: Set(id),
@@ -781,18 +985,7 @@ pub async fn put_device(
         kind: Set(req.kind.as_str().to_string()),
         serial: Set(req.serial.trim().to_string()),
     };
-    if existing.is_some() {
-        devices::Entity::update(model).exec(&*tx).await?;
-    } else {
-        devices::Entity::insert(model)
-            .exec_without_returning(&*tx)
-            .await?;
-    }
-    audit::record(&*tx, audit_change(&p, &addr, format!("device:{id}"), now)).await?;
-    let row = devices::Entity::find_by_id(id)
-        .one(&*tx)
-        .await?
-        .ok_or(ApiError::NotFound("device"))?;
+    let row = save::<devices::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "device", model).await?;
     tx.commit().await?;
     Ok(Json(device(row)))
 }

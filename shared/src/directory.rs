@@ -240,6 +240,87 @@ pub struct PutDevice {
     pub serial: String,
 }
 
+/// A maintenance zone or a department: just a name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutNamed {
+    pub name: LocalName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutBed {
+    pub room_id: RoomId,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutCanteen {
+    pub building_id: BuildingId,
+    pub name: LocalName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutWindow {
+    pub canteen_id: CanteenId,
+    pub number: i32,
+    pub name: LocalName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutStation {
+    pub building_id: BuildingId,
+    pub name: LocalName,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutLocker {
+    pub station_id: StationId,
+    pub code: String,
+    pub size: LockerSize,
+}
+
+impl PutNamed {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validate_name("name", &self.name)
+    }
+}
+
+impl PutBed {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validate_code("label", &self.label)
+    }
+}
+
+impl PutCanteen {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validate_name("name", &self.name)
+    }
+}
+
+impl PutWindow {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validate_range("number", self.number, 1, 999)?;
+        validate_name("name", &self.name)
+    }
+}
+
+impl PutStation {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validate_name("name", &self.name)
+    }
+}
+
+impl PutLocker {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        validate_code("code", &self.code)
+    }
+}
+
 pub fn validate_name(field: &str, name: &LocalName) -> Result<(), FieldError> {
     for (lang, value) in [("zh", &name.zh), ("en", &name.en)] {
         let f = format!("{field}.{lang}");

@@ -100,3 +100,39 @@ pub mod server_secrets {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// A row that belongs to one campus.
+pub trait CampusRow {
+    fn campus_id(&self) -> uuid::Uuid;
+}
+
+macro_rules! campus_rows {
+    ($($module:ident),*) => {$(
+        impl CampusRow for $module::Model {
+            fn campus_id(&self) -> uuid::Uuid {
+                self.campus_id
+            }
+        }
+    )*};
+}
+
+campus_rows!(
+    zones,
+    departments,
+    buildings,
+    floors,
+    rooms,
+    beds,
+    canteens,
+    canteen_windows,
+    dishes,
+    parcel_stations,
+    lockers,
+    resources,
+    devices,
+    users,
+    user_roles,
+    user_scopes,
+    sessions,
+    notifications
+);

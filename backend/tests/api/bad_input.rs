@@ -89,7 +89,100 @@ async fn bad_input(db: TestDb) {
     let res_route = "/api/v1/directory/resources/{id}";
     let d_route = "/api/v1/directory/devices/{id}";
     let u_route = "/api/v1/admin/users";
+    let room = first_id(
+        &api,
+        &admin,
+        &format!("/directory/buildings/{building}/rooms"),
+    )
+    .await;
+    let canteen = first_id(&api, &admin, "/directory/canteens").await;
+    let station = first_id(&api, &admin, "/directory/stations").await;
+    let named = |zh: &str, en: String| json!({"name": {"zh": zh, "en": en}});
     let mut cases = vec![
+        case(
+            "PUT",
+            "/api/v1/directory/zones/{id}",
+            format!("/directory/zones/{}", new()),
+            named("", "Zone".into()),
+            "name.zh",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/zones/{id}",
+            format!("/directory/zones/{}", new()),
+            json!({"name": "东区"}),
+            "name",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/departments/{id}",
+            format!("/directory/departments/{}", new()),
+            named("部门", long(101)),
+            "name.en",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/beds/{id}",
+            format!("/directory/beds/{}", new()),
+            json!({"room_id": room, "label": ""}),
+            "label",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/beds/{id}",
+            format!("/directory/beds/{}", new()),
+            json!({"room_id": new(), "label": "E"}),
+            "room_id",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/canteens/{id}",
+            format!("/directory/canteens/{}", new()),
+            json!({"building_id": new(), "name": {"zh": "食堂", "en": "C"}}),
+            "building_id",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/canteens/{id}",
+            format!("/directory/canteens/{}", new()),
+            json!({"building_id": building, "name": {"zh": "食堂"}}),
+            "name.en",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/windows/{id}",
+            format!("/directory/windows/{}", new()),
+            json!({"canteen_id": canteen, "number": 0, "name": {"zh": "窗", "en": "W"}}),
+            "number",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/windows/{id}",
+            format!("/directory/windows/{}", new()),
+            json!({"canteen_id": canteen, "number": -3_000_000_000_i64, "name": {"zh": "窗", "en": "W"}}),
+            "number",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/stations/{id}",
+            format!("/directory/stations/{}", new()),
+            json!({"building_id": building, "name": {"zh": long(101), "en": "S"}}),
+            "name.zh",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/lockers/{id}",
+            format!("/directory/lockers/{}", new()),
+            json!({"station_id": station, "code": "Z-1", "size": "huge"}),
+            "size",
+        ),
+        case(
+            "PUT",
+            "/api/v1/directory/lockers/{id}",
+            format!("/directory/lockers/{}", new()),
+            json!({"station_id": station, "code": long(33), "size": "small"}),
+            "code",
+        ),
         case(
             "POST",
             "/api/v1/auth/login",
