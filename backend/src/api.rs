@@ -102,6 +102,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(audit::list))
+        .routes(routes!(crate::sync::routes::push))
+        .routes(routes!(crate::sync::routes::pull))
         .routes(routes!(directory::campuses))
         .routes(routes!(directory::zones))
         .routes(routes!(directory::put_zone))

@@ -89,6 +89,10 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             Roles(ADMINS)
         }
         ("GET", "/api/v1/audit") => Roles(MANAGERS),
+        // Every signed-in device syncs; what it may push or pull is decided per
+        // command (its actor's roles) and per scope (the session's).
+        ("POST", "/api/v1/sync/push") => Authenticated,
+        ("GET", "/api/v1/sync/pull") => Authenticated,
         _ => return None,
     };
     Some(access)

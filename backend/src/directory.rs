@@ -26,6 +26,9 @@ use crate::error::{ApiError, ApiResult, current_request_id};
 use crate::extract::{Json, Path, Query};
 use crate::http::ClientAddr;
 use crate::state::AppState;
+use crate::sync::changes::Changes;
+use crate::sync::scopes::BUILDING;
+use houqin_shared::sync::scope;
 
 type E = ApiErrorBody;
 
@@ -146,7 +149,7 @@ fn locker(r: lockers::Model) -> Locker {
     }
 }
 
-fn building(r: buildings::Model) -> Building {
+pub fn building_dto(r: buildings::Model) -> Building {
     Building {
         id: BuildingId(r.id),
         campus_id: CampusId(r.campus_id),
@@ -253,7 +256,7 @@ pub async fn list_buildings(
         .all(&s.db.conn)
         .await?;
     Ok(Json(page(
-        rows.into_iter().map(building).collect(),
+        rows.into_iter().map(building_dto).collect(),
         limit,
         |b| b.id.0,
     )))
@@ -274,7 +277,7 @@ pub async fn get_building(
     p: Principal,
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<Building>> {
-    Ok(Json(building(own_building(&s, &p, id).await?)))
+    Ok(Json(building_dto(own_building(&s, &p, id).await?)))
 }
 
 #[utoipa::path(get, path = "/directory/buildings/{id}/floors", tag = "directory", params(("id" = Uuid, Path, description = "building id")),
@@ -629,10 +632,25 @@ pub async fn put_building(
         kind: Set(req.kind.as_str().to_string()),
         floors: Set(req.floors),
     };
+    let before = buildings::Entity::find_by_id(id).one(&*tx).await?;
     let row =
         save::<buildings::Entity>(&tx, &Edit::new(&s, &p, &addr), id, "building", model).await?;
+    // Technicians' devices carry their zone's buildings: follow a move between zones.
+    let mut changes = Changes::default();
+    if let Some(old_zone) = before
+        .and_then(|b| b.zone_id)
+        .filter(|z| Some(*z) != row.zone_id)
+    {
+        changes.delete(scope::zone(old_zone), BUILDING, id);
+    }
+    if let Some(zone) = row.zone_id {
+        changes.put(scope::zone(zone), BUILDING, id, &building_dto(row.clone()));
+    }
+    let now = s.clock.now();
+    let moved = crate::sync::changes::commit(&*tx, p.campus_id, changes, now).await?;
     tx.commit().await?;
-    Ok(Json(building(row)))
+    s.pokes.send(moved);
+    Ok(Json(building_dto(row)))
 }
 
 /// Creates or updates a room; its floor is created when the building has none at that level.

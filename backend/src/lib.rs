@@ -18,6 +18,7 @@ pub mod migration;
 pub mod notifications;
 pub mod seed;
 pub mod state;
+pub mod sync;
 pub mod testkit;
 
 use std::future::Future;

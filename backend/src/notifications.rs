@@ -17,9 +17,15 @@ use uuid::Uuid;
 
 use crate::authz::Principal;
 use crate::entities::notifications as rows;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::Json;
 use crate::state::AppState;
+use crate::sync::changes::Changes;
+use crate::sync::commands::{self, Command, Ctx};
+use crate::sync::scopes::NOTIFICATION;
+use houqin_shared::accounts::Role;
+use houqin_shared::error::FieldError;
+use houqin_shared::sync::scope;
 
 pub struct NewNotification {
     pub campus_id: Uuid,
@@ -31,9 +37,28 @@ pub struct NewNotification {
     pub at: DateTime<Utc>,
 }
 
-pub async fn post(conn: &impl ConnectionTrait, n: NewNotification) -> Result<Uuid, sea_orm::DbErr> {
+/// The wire form of a stored notification.
+pub fn dto(r: rows::Model) -> Notification {
+    Notification {
+        id: NotificationId(r.id),
+        service: r.service.as_deref().and_then(Service::from_slug),
+        title: LocalName::new(r.title_zh, r.title_en),
+        body: LocalName::new(r.body_zh, r.body_en),
+        link: r.link,
+        created_at: r.created_at,
+        read_at: r.read_at,
+    }
+}
+
+/// Posts a notification in the caller's transaction; it syncs to the user's devices.
+pub async fn post(
+    conn: &impl ConnectionTrait,
+    changes: &mut Changes,
+    n: NewNotification,
+) -> Result<Uuid, sea_orm::DbErr> {
     let id = Uuid::now_v7();
-    rows::Entity::insert(rows::ActiveModel {
+    let user_id = n.user_id;
+    let model = rows::ActiveModel {
         id: Set(id),
         campus_id: Set(n.campus_id),
         user_id: Set(n.user_id),
@@ -45,9 +70,13 @@ pub async fn post(conn: &impl ConnectionTrait, n: NewNotification) -> Result<Uui
         link: Set(n.link),
         created_at: Set(n.at),
         read_at: Set(None),
-    })
-    .exec_without_returning(conn)
-    .await?;
+    };
+    rows::Entity::insert(model)
+        .exec_without_returning(conn)
+        .await?;
+    if let Some(row) = rows::Entity::find_by_id(id).one(conn).await? {
+        changes.put(scope::user(user_id), NOTIFICATION, id, &dto(row));
+    }
     Ok(id)
 }
 
@@ -71,24 +100,13 @@ pub async fn list(
         .count(conn)
         .await?;
     Ok(Json(NotificationList {
-        items: items
-            .into_iter()
-            .map(|r| Notification {
-                id: NotificationId(r.id),
-                service: r.service.as_deref().and_then(Service::from_slug),
-                title: LocalName::new(r.title_zh, r.title_en),
-                body: LocalName::new(r.body_zh, r.body_en),
-                link: r.link,
-                created_at: r.created_at,
-                read_at: r.read_at,
-            })
-            .collect(),
+        items: items.into_iter().map(dto).collect(),
         unread: u32::try_from(unread).unwrap_or(u32::MAX),
     }))
 }
 
 /// Marks the caller's own notifications read; ids of other users' are ignored.
-/// An empty list marks all of them.
+/// An empty list marks all of them. The same command syncs from offline devices.
 #[utoipa::path(post, path = "/notifications/read", tag = "notifications", request_body = MarkRead,
     responses((status = 204), (status = 401, body = houqin_shared::ApiErrorBody),
         (status = 422, body = houqin_shared::ApiErrorBody)))]
@@ -97,18 +115,44 @@ pub async fn mark_read(
     p: Principal,
     Json(req): Json<MarkRead>,
 ) -> ApiResult<StatusCode> {
-    if req.ids.len() > 500 {
-        return Err(ApiError::validation("ids", "at most 500 ids at a time"));
-    }
-    let tx = state.db.write().await?;
-    let mut update = rows::Entity::update_many()
-        .col_expr(rows::Column::ReadAt, Expr::value(Some(state.clock.now())))
-        .filter(rows::Column::UserId.eq(p.user_id))
-        .filter(rows::Column::ReadAt.is_null());
-    if !req.ids.is_empty() {
-        update = update.filter(rows::Column::Id.is_in(req.ids.iter().map(|id| id.0)));
-    }
-    update.exec(&*tx).await?;
-    tx.commit().await?;
+    commands::execute(&state, &p, req).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+impl Command for MarkRead {
+    fn allowed(_: &[Role]) -> bool {
+        true
+    }
+
+    fn validate(&self) -> Result<(), FieldError> {
+        if self.ids.len() > 500 {
+            return Err(FieldError::new("ids", "at most 500 ids at a time"));
+        }
+        Ok(())
+    }
+
+    async fn apply(self, ctx: &mut Ctx<'_>) -> ApiResult<()> {
+        let mut find = rows::Entity::find()
+            .filter(rows::Column::UserId.eq(ctx.actor.user_id))
+            .filter(rows::Column::ReadAt.is_null());
+        if !self.ids.is_empty() {
+            find = find.filter(rows::Column::Id.is_in(self.ids.iter().map(|id| id.0)));
+        }
+        let unread = find.all(ctx.tx).await?;
+        for row in unread {
+            let id = row.id;
+            let read = rows::Model {
+                read_at: Some(ctx.now),
+                ..row
+            };
+            rows::Entity::update_many()
+                .col_expr(rows::Column::ReadAt, Expr::value(Some(ctx.now)))
+                .filter(rows::Column::Id.eq(id))
+                .exec(ctx.tx)
+                .await?;
+            ctx.changes
+                .put(scope::user(ctx.actor.user_id), NOTIFICATION, id, &dto(read));
+        }
+        Ok(())
+    }
 }

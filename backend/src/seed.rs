@@ -833,8 +833,10 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
     insert_chunks(conn, user_rows).await?;
     insert_chunks(conn, role_rows).await?;
     insert_chunks(conn, scope_rows).await?;
+    // Nothing syncs yet: every scope's first snapshot comes from these tables.
+    let mut unsynced = crate::sync::changes::Changes::default();
     for user in demo_users {
-        crate::notifications::post(conn, crate::notifications::NewNotification {
+        crate::notifications::post(conn, &mut unsynced, crate::notifications::NewNotification {
             campus_id: campus,
             user_id: user,
             service: None,

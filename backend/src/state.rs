@@ -17,6 +17,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub keys: Arc<TokenKeys>,
     pub limiter: Arc<LoginLimiter>,
+    pub pokes: crate::sync::Pokes,
 }
 
 impl AppState {
@@ -31,6 +32,7 @@ impl AppState {
             clock,
             keys: Arc::new(keys),
             limiter: Arc::new(limiter),
+            pokes: crate::sync::Pokes::default(),
         })
     }
 }

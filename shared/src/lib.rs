@@ -12,6 +12,7 @@ pub mod ids;
 pub mod money;
 pub mod notifications;
 pub mod services;
+pub mod sync;
 pub mod text;
 
 pub use error::{ApiErrorBody, ErrorCode};

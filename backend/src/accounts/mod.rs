@@ -7,9 +7,13 @@ pub mod routes;
 pub mod tokens;
 
 use chrono::Utc;
-use houqin_shared::accounts::{Lang, LoginRequest, LoginResponse, Me, RefreshRequest};
+use houqin_shared::accounts::{
+    LoginRequest, LoginResponse, Me, RefreshRequest, Role, SetLangRequest,
+};
 use houqin_shared::audit::AuditAction;
+use houqin_shared::error::FieldError;
 use houqin_shared::ids::{CampusId, SessionId, UserId};
+use houqin_shared::sync::scope;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -18,6 +22,9 @@ use crate::authz::{Principal, load_principal};
 use crate::entities::{sessions, users};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::sync::changes::Changes;
+use crate::sync::commands::{Command, Ctx};
+use crate::sync::scopes::PROFILE;
 use tokens::{AccessClaims, hash_secret, new_refresh_token, parse_refresh_token, same_hash};
 
 pub fn me_of(p: &Principal) -> Me {
@@ -214,18 +221,37 @@ pub async fn logout(state: &AppState, p: &Principal, caller: Caller<'_>) -> ApiR
     Ok(())
 }
 
-pub async fn set_lang(state: &AppState, p: &Principal, lang: Lang) -> ApiResult<()> {
-    let tx = state.db.write().await?;
-    users::ActiveModel {
-        id: sea_orm::Unchanged(p.user_id),
-        lang: Set(lang.as_str().to_string()),
-        updated_at: Set(state.clock.now()),
-        ..Default::default()
+impl Command for SetLangRequest {
+    fn allowed(_: &[Role]) -> bool {
+        true
     }
-    .update(&*tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+
+    fn validate(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
+    /// Remembers the user's UI language; their devices' profile rows follow.
+    async fn apply(self, ctx: &mut Ctx<'_>) -> ApiResult<()> {
+        users::ActiveModel {
+            id: sea_orm::Unchanged(ctx.actor.user_id),
+            lang: Set(self.lang.as_str().to_string()),
+            updated_at: Set(ctx.now),
+            ..Default::default()
+        }
+        .update(ctx.tx)
+        .await?;
+        let me = Me {
+            lang: self.lang,
+            ..me_of(ctx.actor)
+        };
+        ctx.changes.put(
+            scope::user(ctx.actor.user_id),
+            PROFILE,
+            ctx.actor.user_id,
+            &me,
+        );
+        Ok(())
+    }
 }
 
 /// Changes the password and signs out every other session of the user.
@@ -273,7 +299,8 @@ pub async fn change_password(
             .target(format!("user:{}", p.user_id)),
     )
     .await?;
-    crate::notifications::post(&*tx, crate::notifications::NewNotification {
+    let mut changes = Changes::default();
+    crate::notifications::post(&*tx, &mut changes, crate::notifications::NewNotification {
         campus_id: p.campus_id,
         user_id: p.user_id,
         service: None,
@@ -286,6 +313,8 @@ pub async fn change_password(
         at: now,
     })
     .await?;
+    let moved = crate::sync::changes::commit(&*tx, p.campus_id, changes, now).await?;
     tx.commit().await?;
+    state.pokes.send(moved);
     Ok(())
 }

@@ -79,7 +79,7 @@ pub async fn set_lang(
     p: Principal,
     Json(req): Json<SetLangRequest>,
 ) -> ApiResult<StatusCode> {
-    super::set_lang(&state, &p, req.lang).await?;
+    crate::sync::commands::execute(&state, &p, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

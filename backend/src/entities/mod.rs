@@ -82,6 +82,66 @@ entity!(notifications, "notifications" {
     read_at: Option<DateTimeUtc>,
 });
 
+entity!(
+    /// One install of the app on one device, and how far its commands have applied.
+    sync_clients, "sync_clients" {
+    campus_id: Uuid, last_applied_seq: i64, created_at: DateTimeUtc, last_seen_at: DateTimeUtc,
+});
+entity!(
+    /// The stored outcome of every applied command; `id` is the command id.
+    sync_outcomes, "sync_outcomes" {
+    campus_id: Uuid, client_id: Uuid, seq: i64, user_id: Uuid, name: String, status: String,
+    code: Option<String>, message: Option<String>, field: Option<String>, applied_at: DateTimeUtc,
+});
+
+/// A sync scope's version (bumped in the transaction that changes its rows),
+/// checksum and tombstone horizon.
+pub mod sync_scopes {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sync_scopes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scope: String,
+        pub campus_id: Uuid,
+        pub version: i64,
+        pub checksum: i64,
+        pub horizon: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The latest state of each row of each scope; `data: None` is a tombstone.
+pub mod sync_rows {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sync_rows")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub scope: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub entity: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub row_id: Uuid,
+        pub campus_id: Uuid,
+        pub version: i64,
+        pub data: Option<String>,
+        pub hash: i64,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Server-wide secrets shared by every replica (the token signing key). Not campus data.
 pub mod server_secrets {
     use sea_orm::entity::prelude::*;

@@ -5,12 +5,16 @@
 use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_core;
+mod m20261201_000002_sync;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261201_000001_core::Migration)]
+        vec![
+            Box::new(m20261201_000001_core::Migration),
+            Box::new(m20261201_000002_sync::Migration),
+        ]
     }
 }

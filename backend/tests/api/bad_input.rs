@@ -98,7 +98,54 @@ async fn bad_input(db: TestDb) {
     let canteen = first_id(&api, &admin, "/directory/canteens").await;
     let station = first_id(&api, &admin, "/directory/stations").await;
     let named = |zh: &str, en: String| json!({"name": {"zh": zh, "en": en}});
+    let client = uuid::Uuid::now_v7().to_string();
+    let envelope = |seq: u64, name: &str| {
+        json!({"command_id": new(), "seq": seq, "user_id": new(), "name": name,
+        "payload": {}, "schema_version": 1, "created_at": "2026-09-01T08:00:00Z"})
+    };
     let mut cases = vec![
+        case(
+            "POST",
+            "/api/v1/sync/push",
+            "/sync/push",
+            json!({"client_id": "nope", "commands": []}),
+            "client_id",
+        ),
+        case(
+            "POST",
+            "/api/v1/sync/push",
+            "/sync/push",
+            json!({"client_id": client, "commands": (1..=501).map(|i| envelope(i, "x")).collect::<Vec<_>>()}),
+            "commands",
+        ),
+        case(
+            "POST",
+            "/api/v1/sync/push",
+            "/sync/push",
+            json!({"client_id": client, "commands": [envelope(0, "x")]}),
+            "commands[0].seq",
+        ),
+        case(
+            "POST",
+            "/api/v1/sync/push",
+            "/sync/push",
+            json!({"client_id": client, "commands": [envelope(1, "x"), envelope(3, "x")]}),
+            "commands[1].seq",
+        ),
+        case(
+            "POST",
+            "/api/v1/sync/push",
+            "/sync/push",
+            json!({"client_id": client, "commands": [envelope(1, &long(65))]}),
+            "commands[0].name",
+        ),
+        case(
+            "POST",
+            "/api/v1/sync/push",
+            "/sync/push",
+            json!({"client_id": client, "commands": [{"seq": 1}]}),
+            "commands[0].command_id",
+        ),
         case(
             "PUT",
             "/api/v1/directory/zones/{id}",

@@ -9,3 +9,4 @@ mod cli;
 mod isolation;
 mod ops;
 mod support;
+mod sync;

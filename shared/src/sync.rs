@@ -1,0 +1,254 @@
+//! The sync protocol: commands pushed from a durable outbox, changes pulled by
+//! cursor per scope. See `docs/sync-protocol.md` for the sequence and invariants.
+//!
+//! A *client* is one install of the app on one device. Its commands carry a
+//! gapless `seq`; the server applies them in `seq` order, exactly once, and
+//! remembers each outcome. Rows reach clients only by pull, per *scope*
+//! (`user:{id}`, `zone:{id}`, `campus:{id}`, …) — the server decides which scopes
+//! a session may read.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::error::ErrorCode;
+use crate::ids::{ClientId, CommandId, UserId};
+
+/// The schema version of commands and changes this build speaks. The server
+/// also accepts the previous version (upcasting it).
+pub const SCHEMA_VERSION: u32 = 1;
+/// The most commands one push may carry.
+pub const PUSH_MAX_COMMANDS: usize = 500;
+/// The most changes one pull page carries (across scopes).
+pub const PULL_MAX_CHANGES: u32 = 5_000;
+
+/// A command's wire name, e.g. `notifications.mark_read`: the payload type
+/// implements this so server, engine and UI spell it the same way.
+pub trait NamedCommand {
+    const NAME: &'static str;
+}
+
+impl NamedCommand for crate::notifications::MarkRead {
+    const NAME: &'static str = "notifications.mark_read";
+}
+
+impl NamedCommand for crate::accounts::SetLangRequest {
+    const NAME: &'static str = "accounts.set_lang";
+}
+
+/// One domain intent, as queued in a client's outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommandEnvelope {
+    /// Globally unique, made on the device (UUIDv7); a second fence against replays.
+    pub command_id: CommandId,
+    /// Gapless per client, starting at 1.
+    pub seq: u64,
+    /// Who did it. Shared devices change users; permission is checked per command.
+    pub user_id: UserId,
+    /// The command's name, e.g. `notifications.mark_read`.
+    pub name: String,
+    /// The command's own fields.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub payload: serde_json::Value,
+    pub schema_version: u32,
+    /// The device's clock when queued: shown to people, never used for ordering.
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushRequest {
+    pub client_id: ClientId,
+    /// In `seq` order; the first must be at most the server's `last_applied_seq + 1`.
+    pub commands: Vec<CommandEnvelope>,
+}
+
+/// What became of one command. A rejection is final and still advances the
+/// client's `last_applied_seq`, so the queue never wedges.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Outcome {
+    Accepted,
+    Rejected {
+        code: ErrorCode,
+        message: String,
+        field: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CommandOutcome {
+    pub command_id: CommandId,
+    pub seq: u64,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PushResponse {
+    /// The highest `seq` the server has applied for this client.
+    pub last_applied_seq: u64,
+    /// One per pushed command at or below `last_applied_seq` (stored outcomes for replays).
+    pub outcomes: Vec<CommandOutcome>,
+    /// Set when the push skipped ahead: send from this `seq`.
+    pub expected_seq: Option<u64>,
+}
+
+/// A cursor: the scope and the version the client has applied up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cursor {
+    pub scope: String,
+    pub version: u64,
+}
+
+impl Cursor {
+    /// `scope@version`, the query-string form.
+    pub fn encode(&self) -> String {
+        format!("{}@{}", self.scope, self.version)
+    }
+
+    pub fn decode(s: &str) -> Option<Cursor> {
+        let (scope, version) = s.rsplit_once('@')?;
+        if scope.is_empty() || scope.len() > 80 {
+            return None;
+        }
+        Some(Cursor {
+            scope: scope.to_string(),
+            version: version.parse().ok()?,
+        })
+    }
+}
+
+/// The latest state of one row in a scope; `data: None` means it was deleted
+/// (or left the scope).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Change {
+    pub entity: String,
+    pub id: Uuid,
+    pub version: u64,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub data: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ScopeChanges {
+    pub scope: String,
+    /// The client must drop its rows of this scope before applying `changes`
+    /// (its cursor was older than the retained log, or it had none). It keeps its outbox.
+    pub reset: bool,
+    pub changes: Vec<Change>,
+    /// The cursor to store once `changes` are applied.
+    pub version: u64,
+    /// When this page reaches the scope's current version: the order-independent
+    /// checksum of all its rows ([`row_hash`] summed), to compare with the client's.
+    pub checksum: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PullResponse {
+    pub scopes: Vec<ScopeChanges>,
+    /// Scopes the session may no longer read: the client deletes their rows.
+    pub dropped: Vec<String>,
+    pub last_applied_seq: u64,
+    /// Outcomes of this client's commands with `seq` after the `acked` it sent.
+    pub outcomes: Vec<CommandOutcome>,
+    /// More pages are waiting: pull again with the new cursors.
+    pub more: bool,
+    /// The server's clock, for device-side freshness checks (QR codes, caps).
+    pub server_time: DateTime<Utc>,
+}
+
+/// FNV-1a, 64-bit: tiny, stable across platforms and versions.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in bytes {
+        hash ^= u64::from(*b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// The hash of one row, from its entity, id and canonical JSON (`serde_json`'s
+/// sorted-key output). A scope's checksum is the wrapping sum of its rows' hashes,
+/// so server and client can each keep it incrementally in any order.
+pub fn row_hash(entity: &str, id: Uuid, data_json: &str) -> u64 {
+    let mut bytes = Vec::with_capacity(entity.len() + 17 + data_json.len());
+    bytes.extend_from_slice(entity.as_bytes());
+    bytes.push(0);
+    bytes.extend_from_slice(id.as_bytes());
+    bytes.extend_from_slice(data_json.as_bytes());
+    fnv1a(&bytes)
+}
+
+/// Scope names, built in one place so server and client agree.
+pub mod scope {
+    use uuid::Uuid;
+
+    pub fn user(id: Uuid) -> String {
+        format!("user:{id}")
+    }
+
+    pub fn zone(id: Uuid) -> String {
+        format!("zone:{id}")
+    }
+
+    pub fn campus(id: Uuid) -> String {
+        format!("campus:{id}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip() {
+        let c = Cursor {
+            scope: "user:0190".into(),
+            version: 42,
+        };
+        assert_eq!(Cursor::decode(&c.encode()), Some(c));
+        assert_eq!(Cursor::decode("user:x@-1"), None);
+        assert_eq!(Cursor::decode("@1"), None);
+        assert_eq!(Cursor::decode("no-version"), None);
+    }
+
+    #[test]
+    fn checksums_do_not_depend_on_order() {
+        let a = row_hash("n", Uuid::nil(), r#"{"a":1}"#);
+        let b = row_hash("n", Uuid::max(), r#"{"a":1}"#);
+        assert_ne!(a, b);
+        assert_eq!(a.wrapping_add(b), b.wrapping_add(a));
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(
+            fnv1a(b"a"),
+            0xaf63_dc4c_8601_ec8c,
+            "the published FNV-1a test vector"
+        );
+    }
+
+    #[test]
+    fn outcomes_are_tagged() {
+        let o = CommandOutcome {
+            command_id: CommandId(Uuid::nil()),
+            seq: 3,
+            outcome: Outcome::Accepted,
+        };
+        let json = serde_json::to_value(&o).unwrap();
+        assert_eq!(json["status"], "accepted");
+        let r = Outcome::Rejected {
+            code: ErrorCode::Conflict,
+            message: "taken".into(),
+            field: None,
+        };
+        assert_eq!(serde_json::to_value(&r).unwrap()["code"], "conflict");
+    }
+}
