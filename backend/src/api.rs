@@ -104,6 +104,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(crate::sync::routes::push))
         .routes(routes!(crate::sync::routes::pull))
+        .routes(routes!(crate::sync::events::ticket))
+        .routes(routes!(crate::sync::events::events))
         .routes(routes!(directory::campuses))
         .routes(routes!(directory::zones))
         .routes(routes!(directory::put_zone))

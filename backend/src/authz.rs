@@ -93,6 +93,9 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         // command (its actor's roles) and per scope (the session's).
         ("POST", "/api/v1/sync/push") => Authenticated,
         ("GET", "/api/v1/sync/pull") => Authenticated,
+        ("POST", "/api/v1/sync/events/ticket") => Authenticated,
+        // Authenticated by its short-lived ticket (EventSource sends no headers).
+        ("GET", "/api/v1/sync/events") => Public,
         _ => return None,
     };
     Some(access)

@@ -26,13 +26,18 @@ impl AppState {
         let db = Db::connect(&config.database_url).await?;
         let keys = TokenKeys::load_or_create(&db, clock.as_ref()).await?;
         let limiter = LoginLimiter::new(config.login_limits.clone());
+        let postgres = db.backend() == sea_orm::DbBackend::Postgres;
+        let pokes = crate::sync::Pokes::new(postgres);
+        if postgres {
+            pokes.listen_postgres(config.database_url.clone());
+        }
         Ok(AppState {
             db,
             config: Arc::new(config),
             clock,
             keys: Arc::new(keys),
             limiter: Arc::new(limiter),
-            pokes: crate::sync::Pokes::default(),
+            pokes,
         })
     }
 }

@@ -39,6 +39,9 @@ pub struct TestOptions {
     pub clock: Option<Arc<dyn Clock>>,
     /// Listen on this address instead of 127.0.0.1:0 (to restart on the same port).
     pub listen: Option<std::net::SocketAddr>,
+    /// Serve an existing database (another server's) instead of a fresh one:
+    /// several backend processes on one PostgreSQL.
+    pub database_url: Option<String>,
 }
 
 impl Default for TestOptions {
@@ -55,6 +58,7 @@ impl Default for TestOptions {
             },
             clock: None,
             listen: None,
+            database_url: None,
         }
     }
 }
@@ -162,42 +166,46 @@ impl TestServer {
                 .try_init();
         }
         let clock: Arc<dyn Clock> = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
-        let (database_url, temp_dir) = match opts.db {
-            TestDb::Sqlite => {
-                let dir = std::env::temp_dir().join(unique("houqin-test"));
-                std::fs::create_dir_all(&dir).expect("temp dir");
-                (
-                    format!("sqlite://{}?mode=rwc", dir.join("houqin.sqlite").display()),
-                    Some(dir),
-                )
-            }
-            TestDb::Postgres => {
-                let base = pg_base_url();
-                let db_name = unique("houqin_test");
-                if opts.scale == Scale::tiny() {
-                    let template = pg_template(&opts.scale).await;
-                    let admin = Database::connect(format!("{base}/postgres"))
-                        .await
-                        .expect("connect postgres");
-                    admin
-                        .execute_unprepared(&format!(
-                            "CREATE DATABASE {db_name} TEMPLATE {template}"
-                        ))
-                        .await
-                        .expect("create test database");
-                    admin.close().await.ok();
-                } else {
-                    let admin = Database::connect(format!("{base}/postgres"))
-                        .await
-                        .expect("connect postgres");
-                    admin
-                        .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
-                        .await
-                        .expect("create test database");
-                    admin.close().await.ok();
+        let joined = opts.database_url.clone();
+        let (database_url, temp_dir) = match (joined.clone(), opts.db) {
+            (Some(url), _) => (url, None),
+            (None, db) => match db {
+                TestDb::Sqlite => {
+                    let dir = std::env::temp_dir().join(unique("houqin-test"));
+                    std::fs::create_dir_all(&dir).expect("temp dir");
+                    (
+                        format!("sqlite://{}?mode=rwc", dir.join("houqin.sqlite").display()),
+                        Some(dir),
+                    )
                 }
-                (format!("{base}/{db_name}"), None)
-            }
+                TestDb::Postgres => {
+                    let base = pg_base_url();
+                    let db_name = unique("houqin_test");
+                    if opts.scale == Scale::tiny() {
+                        let template = pg_template(&opts.scale).await;
+                        let admin = Database::connect(format!("{base}/postgres"))
+                            .await
+                            .expect("connect postgres");
+                        admin
+                            .execute_unprepared(&format!(
+                                "CREATE DATABASE {db_name} TEMPLATE {template}"
+                            ))
+                            .await
+                            .expect("create test database");
+                        admin.close().await.ok();
+                    } else {
+                        let admin = Database::connect(format!("{base}/postgres"))
+                            .await
+                            .expect("connect postgres");
+                        admin
+                            .execute_unprepared(&format!("CREATE DATABASE {db_name}"))
+                            .await
+                            .expect("create test database");
+                        admin.close().await.ok();
+                    }
+                    (format!("{base}/{db_name}"), None)
+                }
+            },
         };
         let mut config = Config::new(database_url.clone());
         config.access_ttl = opts.access_ttl;
@@ -207,7 +215,7 @@ impl TestServer {
         let state = AppState::new(config, clock.clone())
             .await
             .expect("start app state");
-        if opts.db == TestDb::Sqlite || opts.scale != Scale::tiny() {
+        if joined.is_none() && (opts.db == TestDb::Sqlite || opts.scale != Scale::tiny()) {
             seed_db(&state.db, &opts.scale, clock.now()).await;
         }
         let listen = opts

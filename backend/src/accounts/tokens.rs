@@ -79,6 +79,29 @@ impl TokenKeys {
         }
     }
 
+    /// A key for event-stream tickets, derived so a ticket is never an access token.
+    fn ticket_keys(&self) -> TokenKeys {
+        let mut mac = self.mac();
+        mac.update(b"houqin sse ticket v1");
+        TokenKeys {
+            key: mac.finalize().into_bytes().to_vec(),
+        }
+    }
+
+    /// A short-lived ticket for `GET /sync/events?ticket=…` (a browser's
+    /// EventSource cannot send headers). It opens the event stream and nothing else.
+    pub fn sign_ticket(&self, claims: &AccessClaims) -> String {
+        self.ticket_keys().sign(claims)
+    }
+
+    pub fn verify_ticket(
+        &self,
+        ticket: &str,
+        now: DateTime<Utc>,
+    ) -> Result<AccessClaims, TokenError> {
+        self.ticket_keys().verify(ticket, now)
+    }
+
     pub fn sign(&self, claims: &AccessClaims) -> String {
         let payload = B64.encode(serde_json::to_vec(claims).unwrap_or_default());
         let mut mac = self.mac();
@@ -176,6 +199,26 @@ mod tests {
             Err(TokenError::BadSignature)
         );
         assert_eq!(keys.verify("garbage", epoch(0)), Err(TokenError::Malformed));
+    }
+
+    #[test]
+    fn tickets_and_access_tokens_are_not_interchangeable() {
+        let keys = TokenKeys::from_key(vec![7; 32]);
+        let claims = AccessClaims {
+            sid: Uuid::now_v7(),
+            uid: Uuid::now_v7(),
+            exp: 1_000,
+        };
+        let ticket = keys.sign_ticket(&claims);
+        assert_eq!(keys.verify_ticket(&ticket, epoch(0)), Ok(claims.clone()));
+        assert_eq!(
+            keys.verify(&ticket, epoch(0)),
+            Err(TokenError::BadSignature)
+        );
+        assert_eq!(
+            keys.verify_ticket(&keys.sign(&claims), epoch(0)),
+            Err(TokenError::BadSignature)
+        );
     }
 
     #[test]

@@ -138,6 +138,18 @@ pub async fn commit(
             moved.push(scope);
         }
     }
+    if !moved.is_empty() && tx.get_database_backend() == DbBackend::Postgres {
+        // Delivered to every listening process if, and only if, this transaction commits.
+        for chunk in moved.chunks(100) {
+            let payload = serde_json::to_string(chunk).unwrap_or_default();
+            tx.execute_raw(sea_orm::Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [super::PG_CHANNEL.into(), payload.into()],
+            ))
+            .await?;
+        }
+    }
     Ok(moved)
 }
 

@@ -12,6 +12,7 @@
 
 pub mod changes;
 pub mod commands;
+pub mod events;
 pub mod routes;
 pub mod scopes;
 
@@ -19,26 +20,71 @@ use std::sync::Arc;
 
 use tokio::sync::broadcast;
 
-/// In-process pokes: the scopes a committed transaction changed. (Across
-/// processes on PostgreSQL they will ride LISTEN/NOTIFY.)
-#[derive(Clone)]
-pub struct Pokes(Arc<broadcast::Sender<Arc<Vec<String>>>>);
+/// The channel NOTIFY carries pokes on between processes sharing one PostgreSQL.
+pub const PG_CHANNEL: &str = "houqin_sync";
 
-impl Default for Pokes {
-    fn default() -> Self {
-        Pokes(Arc::new(broadcast::channel(1024).0))
-    }
+/// Pokes: the scopes a committed transaction changed, for the event streams.
+///
+/// On SQLite (one process) a writer sends them after commit. On PostgreSQL the
+/// writer's transaction NOTIFYs (delivered only if it commits) and every
+/// process's listener forwards them here, its own included.
+#[derive(Clone)]
+pub struct Pokes {
+    tx: Arc<broadcast::Sender<Arc<Vec<String>>>>,
+    via_database: bool,
 }
 
 impl Pokes {
+    pub fn new(via_database: bool) -> Self {
+        Pokes {
+            tx: Arc::new(broadcast::channel(1024).0),
+            via_database,
+        }
+    }
+
+    /// After a commit: pokes the scopes (a no-op when the database carries them).
     pub fn send(&self, scopes: Vec<String>) {
+        if !self.via_database {
+            self.forward(scopes);
+        }
+    }
+
+    fn forward(&self, scopes: Vec<String>) {
         if !scopes.is_empty() {
             // No subscriber is fine: clients also pull on a timer.
-            let _ = self.0.send(Arc::new(scopes));
+            let _ = self.tx.send(Arc::new(scopes));
         }
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Vec<String>>> {
-        self.0.subscribe()
+        self.tx.subscribe()
+    }
+
+    /// Forwards NOTIFYs from PostgreSQL until the process ends, reconnecting
+    /// with backoff (pokes missed meanwhile are covered by clients' timed pulls).
+    pub fn listen_postgres(&self, url: String) {
+        let pokes = self.clone();
+        tokio::spawn(async move {
+            let mut delay = std::time::Duration::from_millis(200);
+            loop {
+                match sea_orm::sqlx::postgres::PgListener::connect(&url).await {
+                    Ok(mut listener) => {
+                        if listener.listen(PG_CHANNEL).await.is_ok() {
+                            delay = std::time::Duration::from_millis(200);
+                            // Something may have changed while we were not listening.
+                            while let Ok(n) = listener.recv().await {
+                                if let Ok(scopes) = serde_json::from_str::<Vec<String>>(n.payload())
+                                {
+                                    pokes.forward(scopes);
+                                }
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot LISTEN for sync pokes; retrying"),
+                }
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(std::time::Duration::from_secs(10));
+            }
+        });
     }
 }

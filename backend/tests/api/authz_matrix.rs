@@ -36,6 +36,8 @@ const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/audit", MANAGERS),
     ("POST", "/api/v1/sync/push", Who::SignedIn),
     ("GET", "/api/v1/sync/pull", Who::SignedIn),
+    ("POST", "/api/v1/sync/events/ticket", Who::SignedIn),
+    ("GET", "/api/v1/sync/events", Who::Anyone),
     ("GET", "/api/v1/admin/users", ADMIN),
     ("POST", "/api/v1/admin/users", ADMIN),
     ("POST", "/api/v1/admin/users/import", ADMIN),

@@ -571,3 +571,137 @@ async fn concurrent_writers_never_skip_a_change_postgres() {
     );
     drop(server);
 }
+
+/// Reads a server-sent event stream until a `poke` naming `scope` arrives.
+async fn await_poke(res: &mut reqwest::Response, scope: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut buffer = String::new();
+    loop {
+        let chunk = tokio::time::timeout_at(deadline, res.chunk())
+            .await
+            .expect("a poke in time")
+            .expect("stream")
+            .expect("open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
+                if frame.contains("event: poke") {
+                    let poke: Value = serde_json::from_str(data).expect("poke json");
+                    if poke["scopes"]
+                        .as_array()
+                        .expect("scopes")
+                        .iter()
+                        .any(|s| s == scope)
+                    {
+                        return poke;
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn open_events(api: &Api, token: &str) -> reqwest::Response {
+    let ticket = api
+        .post("/sync/events/ticket", Some(token), json!({}))
+        .await
+        .expect(200)["ticket"]
+        .as_str()
+        .expect("t")
+        .to_string();
+    let res = api
+        .http
+        .get(format!("{}/sync/events?ticket={ticket}", api.base))
+        .send()
+        .await
+        .expect("events");
+    assert_eq!(res.status(), 200);
+    res
+}
+
+#[tokio::test]
+async fn pokes_reach_the_right_clients_sqlite() {
+    let server = start(TestDb::Sqlite).await;
+    let api = Api::new(&server);
+    let mine = Device::sign_in(&api, "student").await;
+    let other = Device::sign_in(&api, "s202600001").await;
+    let scope = format!("user:{}", mine.user_id);
+    let mut stream = open_events(&api, &mine.token).await;
+    await_poke(&mut stream, &scope).await; // the hello poke at connect
+    api.put("/me/lang", &other.token, json!({"lang": "en"}))
+        .await
+        .expect(204);
+    api.put("/me/lang", &mine.token, json!({"lang": "en"}))
+        .await
+        .expect(204);
+    let poke = await_poke(&mut stream, &scope).await;
+    assert_eq!(
+        poke["scopes"],
+        json!([scope]),
+        "only my scope, not the other user's"
+    );
+
+    // A ticket is not an access token, nor the other way round; tickets expire.
+    let ticket = api
+        .post("/sync/events/ticket", Some(&mine.token), json!({}))
+        .await
+        .expect(200)["ticket"]
+        .as_str()
+        .expect("t")
+        .to_string();
+    api.get("/me", &ticket)
+        .await
+        .expect_error(401, "unauthenticated");
+    let r = api
+        .call(
+            reqwest::Method::GET,
+            &format!("/sync/events?ticket={}", mine.token),
+            None,
+            crate::support::Body::None,
+        )
+        .await;
+    r.expect_error(401, "unauthenticated");
+    api.call(
+        reqwest::Method::GET,
+        "/sync/events",
+        None,
+        crate::support::Body::None,
+    )
+    .await
+    .expect_error(422, "validation");
+}
+
+/// Two backend processes on one PostgreSQL: a write through one pokes a client
+/// connected to the other (LISTEN/NOTIFY).
+#[tokio::test]
+async fn pokes_cross_processes_postgres() {
+    let a = start(TestDb::Postgres).await;
+    let b = houqin_server::testkit::TestServer::start(houqin_server::testkit::TestOptions {
+        db: TestDb::Postgres,
+        database_url: Some(a.database_url.clone()),
+        ..Default::default()
+    })
+    .await;
+    let api_a = Api::new(&a);
+    let api_b = Api::new(&b);
+    let on_b = Device::sign_in(&api_b, "staff").await;
+    let scope = format!("user:{}", on_b.user_id);
+    let mut stream = open_events(&api_b, &on_b.token).await;
+    await_poke(&mut stream, &scope).await;
+    let staff_on_a = api_a.login("staff").await;
+    api_a
+        .put("/me/lang", &staff_on_a, json!({"lang": "en"}))
+        .await
+        .expect(204);
+    let poke = await_poke(&mut stream, &scope).await;
+    assert_eq!(poke["scopes"], json!([scope]));
+    // And the change is there to pull from either process.
+    let pulled = on_b.pull(&api_b, "", 0).await;
+    let profile = pulled.scopes[0]
+        .changes
+        .iter()
+        .find(|c| c.entity == "profile")
+        .expect("profile");
+    assert_eq!(profile.data.as_ref().expect("data")["lang"], "en");
+}
