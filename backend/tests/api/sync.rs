@@ -585,17 +585,17 @@ async fn await_poke(res: &mut reqwest::Response, scope: &str) -> Value {
         buffer.push_str(&String::from_utf8_lossy(&chunk));
         while let Some(end) = buffer.find("\n\n") {
             let frame: String = buffer.drain(..end + 2).collect();
-            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: ")) {
-                if frame.contains("event: poke") {
-                    let poke: Value = serde_json::from_str(data).expect("poke json");
-                    if poke["scopes"]
-                        .as_array()
-                        .expect("scopes")
-                        .iter()
-                        .any(|s| s == scope)
-                    {
-                        return poke;
-                    }
+            if let Some(data) = frame.lines().find_map(|l| l.strip_prefix("data: "))
+                && frame.contains("event: poke")
+            {
+                let poke: Value = serde_json::from_str(data).expect("poke json");
+                if poke["scopes"]
+                    .as_array()
+                    .expect("scopes")
+                    .iter()
+                    .any(|s| s == scope)
+                {
+                    return poke;
                 }
             }
         }
