@@ -78,6 +78,9 @@ struct ServeArgs {
     /// How long a lockout lasts, in seconds (failures count within the same window).
     #[arg(long, env = "HOUQIN_LOGIN_LOCKOUT_SECS", default_value_t = 900)]
     login_lockout_secs: i64,
+    /// Days a deleted row's tombstone stays in the sync log; clients away longer re-sync that scope.
+    #[arg(long, env = "HOUQIN_SYNC_RETENTION_DAYS", default_value_t = 30)]
+    sync_retention_days: i64,
     /// Create the demo campus first if the database is empty.
     #[arg(long, env = "HOUQIN_SEED_DEMO")]
     seed_demo: bool,
@@ -253,12 +256,26 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .with_context(|| format!("cannot listen on {}", args.listen))?;
             let db = state.db.clone();
+            let retention = chrono::Duration::days(args.sync_retention_days.max(1));
+            let housekeeping_clock = clock.clone();
             let checkpoints = tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
                 loop {
                     tick.tick().await;
                     if let Err(e) = db.checkpoint().await {
                         tracing::warn!(error = %e, "periodic WAL checkpoint failed; retried in 5 minutes");
+                    }
+                    match houqin_server::sync::retention::prune(
+                        &db,
+                        housekeeping_clock.now() - retention,
+                    )
+                    .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(pruned = n, "pruned old sync tombstones"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "pruning sync tombstones failed; retried in 5 minutes")
+                        }
                     }
                 }
             });

@@ -13,6 +13,7 @@
 pub mod changes;
 pub mod commands;
 pub mod events;
+pub mod retention;
 pub mod routes;
 pub mod scopes;
 

@@ -6,6 +6,7 @@ mod admin;
 mod authz_matrix;
 mod bad_input;
 mod cli;
+mod crash;
 mod isolation;
 mod ops;
 mod support;
