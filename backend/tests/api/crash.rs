@@ -24,10 +24,10 @@ fn spawn(dir: &std::path::Path, port: u16) -> Child {
 
 async fn wait_ready(http: &reqwest::Client, base: &str) {
     for _ in 0..400 {
-        if let Ok(r) = http.get(format!("{base}/ready")).send().await {
-            if r.status() == 200 {
-                return;
-            }
+        if let Ok(r) = http.get(format!("{base}/ready")).send().await
+            && r.status() == 200
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -35,7 +35,7 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
 }
 
 fn lang(seq: u64) -> &'static str {
-    if seq % 2 == 0 { "en" } else { "zh-CN" }
+    if seq.is_multiple_of(2) { "en" } else { "zh-CN" }
 }
 
 /// Pushes `COMMANDS` commands in small batches, resending from the server's
