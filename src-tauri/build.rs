@@ -3,8 +3,18 @@ fn main() {
     println!("cargo:rerun-if-changed=../app/dist");
     // Listing the app's commands makes them subject to the capability files
     // (capabilities/*.json): a window may only call what its capability allows.
-    let manifest =
-        tauri_build::AppManifest::new().commands(&["login", "logout", "current_user", "api_call"]);
+    let manifest = tauri_build::AppManifest::new().commands(&[
+        "login",
+        "logout",
+        "current_user",
+        "api_call",
+        "enqueue",
+        "sync_now",
+        "sync_status",
+        "pending_actions",
+        "dismiss_rejected",
+        "synced_rows",
+    ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))
     {

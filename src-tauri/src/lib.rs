@@ -9,8 +9,9 @@
 mod commands;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
-use houqin_engine::{Engine, EngineConfig};
+use houqin_engine::{Engine, EngineConfig, SyncSchedule};
 use tauri::{AppHandle, Manager};
 
 /// Where the backend is when `HOUQIN_SERVER_URL` says nothing.
@@ -22,8 +23,11 @@ pub fn run() {
     let app = tauri::Builder::default()
         .setup(|app| {
             let config = engine_config(app.handle())?;
-            let engine = Engine::open(config)?;
+            let engine = Arc::new(Engine::open(config)?);
             tracing::info!(device_id = engine.device_id(), "engine ready");
+            // Runs for the life of the app: syncs at start, on a timer, after
+            // failures with backoff, and when a write pokes it.
+            tauri::async_runtime::spawn(engine.clone().run_sync_loop(SyncSchedule::default()));
             app.manage(engine);
             Ok(())
         })
@@ -32,6 +36,12 @@ pub fn run() {
             commands::logout,
             commands::current_user,
             commands::api_call,
+            commands::enqueue,
+            commands::sync_now,
+            commands::sync_status,
+            commands::pending_actions,
+            commands::dismiss_rejected,
+            commands::synced_rows,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {
@@ -58,10 +68,7 @@ fn engine_config(app: &AppHandle) -> Result<EngineConfig, tauri::Error> {
         .ok()
         .or_else(|| option_env!("HOUQIN_SERVER_URL").map(str::to_owned))
         .unwrap_or_else(|| DEFAULT_SERVER_URL.to_owned());
-    Ok(EngineConfig {
-        data_dir,
-        server_url,
-    })
+    Ok(EngineConfig::new(data_dir, server_url))
 }
 
 /// Logs to stderr, filtered by `HOUQIN_LOG` (e.g. `debug`, `houqin_engine=trace`).

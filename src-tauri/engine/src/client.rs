@@ -6,6 +6,7 @@ use std::time::Duration;
 use houqin_shared::ApiErrorBody;
 use houqin_shared::accounts::{LoginRequest, LoginResponse, RefreshRequest};
 use houqin_shared::error::FieldError;
+use houqin_shared::sync::{PullResponse, PushRequest, PushResponse};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -114,6 +115,8 @@ pub struct ApiRequest<'a> {
     pub method: ApiMethod,
     pub path: &'a ApiPath,
     pub body: Option<&'a Value>,
+    /// Query parameters, encoded by the client (on top of any already in `path`).
+    pub query: &'a [(&'a str, String)],
     /// The access token, for `Authorization: Bearer …`.
     pub bearer: Option<&'a str>,
 }
@@ -144,6 +147,9 @@ impl ServerClient {
     pub async fn send(&self, req: ApiRequest<'_>) -> Result<Value, ClientError> {
         let url = format!("{}{}", self.api_base, req.path.as_str());
         let mut builder = self.http.request(req.method.as_reqwest(), url);
+        if !req.query.is_empty() {
+            builder = builder.query(req.query);
+        }
         if let Some(token) = req.bearer {
             builder = builder.bearer_auth(token);
         }
@@ -171,9 +177,44 @@ impl ServerClient {
             method: ApiMethod::Post,
             path: &path,
             body: None,
+            query: &[],
             bearer: Some(access_token),
         };
         self.send(req).await.map(drop)
+    }
+
+    /// `POST /sync/push`: the server applies what it has not yet, in `seq` order.
+    pub async fn push(
+        &self,
+        access_token: &str,
+        req: &PushRequest,
+    ) -> Result<PushResponse, ClientError> {
+        self.send_typed("/sync/push", req, Some(access_token)).await
+    }
+
+    /// `GET /sync/pull`: one page of changes after `query.cursors`.
+    pub async fn pull(
+        &self,
+        access_token: &str,
+        query: &PullQuery,
+    ) -> Result<PullResponse, ClientError> {
+        let path = ApiPath("/sync/pull".into());
+        let mut params = vec![
+            ("client_id", query.client_id.clone()),
+            ("acked", query.acked.to_string()),
+        ];
+        if !query.cursors.is_empty() {
+            let cursors: Vec<String> = query.cursors.iter().map(|c| c.encode()).collect();
+            params.push(("cursors", cursors.join(",")));
+        }
+        let req = ApiRequest {
+            method: ApiMethod::Get,
+            path: &path,
+            body: None,
+            query: &params,
+            bearer: Some(access_token),
+        };
+        decode_typed(self.send(req).await?)
     }
 
     async fn send_typed<B: serde::Serialize, T: DeserializeOwned>(
@@ -188,14 +229,28 @@ impl ServerClient {
             method: ApiMethod::Post,
             path: &path,
             body: Some(&body),
+            query: &[],
             bearer,
         };
-        let value = self.send(req).await?;
-        serde_json::from_value(value).map_err(|source| ClientError::Undecodable {
-            status: 200,
-            source,
-        })
+        decode_typed(self.send(req).await?)
     }
+}
+
+/// The query of one pull.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullQuery {
+    /// The engine's device id.
+    pub client_id: String,
+    /// The highest `seq` whose outcome the outbox already holds.
+    pub acked: u64,
+    pub cursors: Vec<houqin_shared::sync::Cursor>,
+}
+
+fn decode_typed<T: DeserializeOwned>(value: Value) -> Result<T, ClientError> {
+    serde_json::from_value(value).map_err(|source| ClientError::Undecodable {
+        status: 200,
+        source,
+    })
 }
 
 /// Turns a status and body into the answer. Pure, so it is tested as a table.

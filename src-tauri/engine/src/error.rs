@@ -25,6 +25,10 @@ pub(crate) enum EngineError {
     Invalid(#[source] FieldError),
     #[error("no one is signed in")]
     SignedOut,
+    /// The server wants commands from `expected` on, and this device no longer
+    /// has them (the server lost state it had confirmed, e.g. a restore).
+    #[error("the server expects seq {expected}, which this device no longer has")]
+    OutOfStep { expected: u64 },
 }
 
 impl From<FieldError> for EngineError {
@@ -40,6 +44,10 @@ impl EngineError {
         let body = self.to_body();
         let chain = Chain(&self);
         match body.code {
+            // Out of step needs a person: as loud as an internal failure.
+            _ if matches!(self, Self::OutOfStep { .. }) => {
+                tracing::error!(operation, error = %chain, "engine call failed")
+            }
             ErrorCode::Internal => tracing::error!(operation, error = %chain, "engine call failed"),
             ErrorCode::Unavailable => {
                 tracing::info!(operation, error = %chain, "server unavailable")
@@ -89,6 +97,11 @@ impl EngineError {
             Self::SignedOut => plain(
                 ErrorCode::Unauthenticated,
                 "Not signed in. Sign in and try again.",
+            ),
+            Self::OutOfStep { .. } => plain(
+                ErrorCode::Conflict,
+                "This device and the server disagree about which changes were sent. \
+                 Contact the service desk; nothing on this device has been lost.",
             ),
         }
     }
@@ -141,6 +154,11 @@ mod tests {
                 Some("path"),
             ),
             (EngineError::SignedOut, ErrorCode::Unauthenticated, None),
+            (
+                EngineError::OutOfStep { expected: 3 },
+                ErrorCode::Conflict,
+                None,
+            ),
         ];
         for (error, code, field) in cases {
             let body = error.into_api("test");

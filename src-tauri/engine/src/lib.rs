@@ -5,12 +5,12 @@
 //!
 //! Modules:
 //! - [`store`]: the local SQLite database (versioned migrations, WAL,
-//!   `synchronous=FULL`). The outbox and the per-scope change tables of the
-//!   sync protocol (DESIGN.md, "Offline-first sync") are later migrations here.
+//!   `synchronous=FULL`), including the sync tables (outbox, mirror, overlay).
 //! - [`session`]: the signed-in session, restored after a restart.
-//! - [`client`]: HTTP to the backend's REST API. The sync client (push the
-//!   outbox, pull scopes by cursor) will sit beside it and reuse its transport
-//!   and the engine's token refresh.
+//! - [`client`]: HTTP to the backend's REST API, sync endpoints included.
+//! - [`sync`]: the client half of the sync protocol (DESIGN.md, "Offline-first
+//!   sync"): [`Engine::enqueue`], [`Engine::sync_once`], [`Engine::run_sync_loop`],
+//!   and what the UI reads ([`Engine::status`], [`Engine::pending`], [`Engine::rows`]).
 //!
 //! Errors leave the engine as [`houqin_shared::ApiErrorBody`], the same shape the
 //! server answers, so the UI handles one error type whether it talks to the
@@ -23,16 +23,21 @@ pub mod client;
 mod error;
 pub mod session;
 pub mod store;
+pub mod sync;
 
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use houqin_shared::accounts::{LoginRequest, Me, RefreshRequest};
+use houqin_shared::clock::Clock;
+use houqin_shared::ids::ClientId;
 use houqin_shared::{ApiErrorBody, ErrorCode};
 use serde_json::Value;
 use tracing::instrument;
 
 pub use error::OpenError;
+pub use sync::{ActionState, PendingAction, RowFilter, SyncReport, SyncSchedule, SyncStatus};
 
 use client::{ApiMethod, ApiPath, ApiRequest, ClientError, ServerClient};
 use error::EngineError;
@@ -46,6 +51,32 @@ pub struct EngineConfig {
     pub data_dir: PathBuf,
     /// The backend's base URL, e.g. `https://houqin.example.edu.cn`.
     pub server_url: String,
+    /// This device's clock: timestamps shown to people (when a command was
+    /// queued, when the last sync finished), never ordering.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl EngineConfig {
+    /// A config on the system clock.
+    pub fn new(data_dir: impl Into<PathBuf>, server_url: impl Into<String>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            server_url: server_url.into(),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// The real clock.
+// FIXME: the backend has the same type (backend/src/state.rs); it could live in
+// houqin_shared::clock beside `FakeClock`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::Utc::now()
+    }
 }
 
 /// The engine: one per app process, shared by every command.
@@ -54,6 +85,10 @@ pub struct Engine {
     store: Mutex<Store>,
     client: ServerClient,
     device_id: String,
+    /// The device id as the sync protocol's client id.
+    client_id: ClientId,
+    clock: Arc<dyn Clock>,
+    sync: sync::SyncRuntime,
     /// Held while a token refresh is in flight. Refresh tokens are single-use:
     /// two concurrent refreshes with the same one would make the server refuse
     /// the second and sign the user out.
@@ -66,11 +101,18 @@ impl Engine {
         let store = Store::open(&config.data_dir)?;
         let client = ServerClient::new(&config.server_url)?;
         let device_id = store.device_id().to_owned();
+        let client_id = device_id
+            .parse::<ClientId>()
+            .map_err(|e| store::StoreError::decode("device id", e))?;
         tracing::info!(data_dir = %config.data_dir.display(), server = %config.server_url, "engine open");
         Ok(Self {
             store: Mutex::new(store),
             client,
+            // Seeded per device: devices that failed together retry apart.
+            sync: sync::SyncRuntime::new(houqin_shared::sync::fnv1a(device_id.as_bytes())),
             device_id,
+            client_id,
+            clock: config.clock,
             refreshing: tokio::sync::Mutex::new(()),
         })
     }
@@ -155,6 +197,8 @@ impl Engine {
         let session = StoredSession::from(response);
         self.lock_store().save_session(&session)?;
         tracing::info!(session_id = %session.session_id, user_id = %session.user.id, "signed in");
+        // A new session can send what is queued (a previous user's commands too).
+        self.sync.poke();
         Ok(session.user)
     }
 
@@ -166,24 +210,32 @@ impl Engine {
     ) -> Result<Value, EngineError> {
         let method = ApiMethod::parse(method)?;
         let path = ApiPath::parse(path)?;
+        let path = &path;
+        self.with_token(|token| async move {
+            let request = ApiRequest {
+                method,
+                path,
+                body,
+                query: &[],
+                bearer: Some(&token),
+            };
+            self.client.send(request).await
+        })
+        .await
+    }
+
+    /// Runs `send` with the session's access token; if the server says it has
+    /// expired, refreshes it once and runs `send` again.
+    async fn with_token<T, F, Fut>(&self, send: F) -> Result<T, EngineError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: Future<Output = Result<T, ClientError>>,
+    {
         let session = self.session()?.ok_or(EngineError::SignedOut)?;
-        let request = |token| ApiRequest {
-            method,
-            path: &path,
-            body,
-            bearer: Some(token),
-        };
-        match self
-            .client
-            .send(request(&session.tokens.access_token))
-            .await
-        {
+        match send(session.tokens.access_token.clone()).await {
             Err(ClientError::Refused(refusal)) if refusal.code == ErrorCode::SessionExpired => {
                 let fresh = self.refresh(&session).await?;
-                Ok(self
-                    .client
-                    .send(request(&fresh.tokens.access_token))
-                    .await?)
+                Ok(send(fresh.tokens.access_token).await?)
             }
             other => Ok(other?),
         }
@@ -251,11 +303,7 @@ mod tests {
     const NOWHERE: &str = "http://127.0.0.1:1";
 
     fn engine(dir: &std::path::Path) -> Engine {
-        Engine::open(EngineConfig {
-            data_dir: dir.to_owned(),
-            server_url: NOWHERE.into(),
-        })
-        .unwrap()
+        Engine::open(EngineConfig::new(dir, NOWHERE)).unwrap()
     }
 
     fn credentials() -> LoginRequest {
@@ -325,6 +373,63 @@ mod tests {
         assert_eq!(engine.current_user().unwrap(), None);
         // Logging out twice is harmless.
         engine.logout().await.unwrap();
+    }
+
+    #[test]
+    fn a_write_and_its_effect_are_one_transaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let engine = engine(dir.path());
+        let session = session::tests::sample_session();
+        engine.lock_store().save_session(&session).unwrap();
+        let scope = houqin_shared::sync::scope::user(session.user.id.0);
+        let note = uuid::Uuid::now_v7();
+        {
+            let store = engine.lock_store();
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO synced_rows (scope, entity, id, version, data, hash)
+                     VALUES (?1, 'notification', ?2, 1, '{\"read_at\":null}', 0)",
+                    rusqlite::params![scope, note.to_string()],
+                )
+                .unwrap();
+            // The optimistic effect fails half-way (as a full disk would).
+            store
+                .conn()
+                .execute_batch(
+                    "CREATE TRIGGER no_room BEFORE INSERT ON overlay
+                     BEGIN SELECT RAISE(ABORT, 'disk full'); END;",
+                )
+                .unwrap();
+        }
+        let mark_read =
+            || engine.enqueue("notifications.mark_read", serde_json::json!({"ids": []}));
+        let err = mark_read().unwrap_err();
+        assert_eq!(err.code, ErrorCode::Internal);
+        assert_eq!(
+            engine.pending().unwrap(),
+            vec![],
+            "no outbox entry without its effect"
+        );
+
+        // Refused before anything is written, too.
+        let err = engine
+            .enqueue("accounts.set_lang", serde_json::json!({"lang": "tlh"}))
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::Validation);
+
+        engine
+            .lock_store()
+            .conn()
+            .execute_batch("DROP TRIGGER no_room")
+            .unwrap();
+        mark_read().unwrap();
+        let queued = engine.pending().unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].seq, 1, "the failed write used no seq");
+        let rows = engine.rows(&RowFilter::default()).unwrap();
+        assert!(!rows[0]["read_at"].is_null(), "{rows:?}");
+        assert_eq!(engine.status().unwrap().pending, 1);
     }
 
     #[test]

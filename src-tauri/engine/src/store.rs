@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use houqin_shared::accounts::Me;
 use houqin_shared::ids::SessionId;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use crate::session::{StoredSession, Tokens};
 
@@ -44,6 +44,67 @@ const MIGRATIONS: &[&str] = &[
         refresh_expires_at TEXT NOT NULL
     ) STRICT;
     ",
+    // 2: the client half of the sync protocol (DESIGN.md, "Offline-first sync").
+    r"
+    -- One row: the seq counter and what the server last said. The counter lives
+    -- here, not in MAX(outbox.seq), because finished entries are deleted and
+    -- seqs must never be handed out twice.
+    CREATE TABLE sync_client (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_seq INTEGER NOT NULL,
+        last_applied_seq INTEGER NOT NULL,
+        last_synced_at TEXT
+    ) STRICT;
+    INSERT INTO sync_client (id, last_seq, last_applied_seq) VALUES (1, 0, 0);
+
+    -- Commands waiting for the server, or answered and not yet cleared:
+    -- accepted ones until a pull shows their effect, rejected ones until the
+    -- user dismisses them.
+    CREATE TABLE outbox (
+        seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+        command_id TEXT NOT NULL UNIQUE,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        schema_version INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'accepted', 'rejected')),
+        reject_code TEXT,
+        reject_message TEXT,
+        reject_field TEXT
+    ) STRICT;
+
+    -- The server's rows, exactly as pulled: the mirror the checksums cover.
+    -- `hash` is `row_hash(entity, id, data)`, kept so a checksum is one SUM away.
+    CREATE TABLE synced_rows (
+        scope TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        hash INTEGER NOT NULL,
+        PRIMARY KEY (scope, entity, id)
+    ) STRICT;
+    CREATE INDEX synced_rows_by_entity ON synced_rows (entity, id);
+
+    -- Per scope: the version applied up to (0 = take a fresh snapshot next pull).
+    CREATE TABLE cursors (
+        scope TEXT PRIMARY KEY,
+        version INTEGER NOT NULL
+    ) STRICT;
+
+    -- The optimistic layer: rows as the still-unconfirmed commands would leave
+    -- them. Recomputed from scratch at every rebase; `data` NULL = deleted locally.
+    -- What the UI reads is this over synced_rows.
+    CREATE TABLE overlay (
+        entity TEXT NOT NULL,
+        id TEXT NOT NULL,
+        scope TEXT NOT NULL,
+        data TEXT,
+        PRIMARY KEY (entity, id)
+    ) STRICT;
+    ",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +121,30 @@ pub enum StoreError {
     Encode(#[source] serde_json::Error),
     #[error("the local database has schema version {found}; this app knows up to {supported}")]
     TooNew { found: i64, supported: i64 },
+    #[error("cannot encode {what} for storage")]
+    EncodeJson {
+        what: &'static str,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("a stored {what} does not decode")]
+    Decode {
+        what: &'static str,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn decode(
+        what: &'static str,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Self::Decode {
+            what,
+            source: source.into(),
+        }
+    }
 }
 
 /// The open database. Not `Sync`: the engine keeps it behind a mutex and holds
@@ -93,6 +178,25 @@ impl Store {
     /// This install's id (UUIDv7), made at the first open and kept for good.
     pub fn device_id(&self) -> &str {
         &self.device_id
+    }
+
+    /// The connection, for reads that need no transaction.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Runs `f` in one write transaction (taken at once: `BEGIN IMMEDIATE`), and
+    /// commits if it succeeds. An error rolls everything in it back.
+    pub(crate) fn write<T>(
+        &mut self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// The stored session, if any.

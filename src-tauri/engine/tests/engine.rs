@@ -1,5 +1,6 @@
 //! The engine against the real backend, in process: each test starts its own
 //! server (port 0, fresh SQLite database, demo campus: username = role, password `demo`).
+//! Sessions here; the sync client in `engine/sync.rs`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -13,12 +14,13 @@ use houqin_shared::ids::SessionId;
 /// An authenticated endpoint every role may read: the caller's own profile.
 const ME: &str = "/me";
 
+#[path = "engine/harness.rs"]
+mod harness;
+#[path = "engine/sync.rs"]
+mod sync;
+
 fn open(dir: &Path, server_url: &str) -> Engine {
-    Engine::open(EngineConfig {
-        data_dir: dir.to_owned(),
-        server_url: server_url.to_owned(),
-    })
-    .expect("engine opens")
+    Engine::open(EngineConfig::new(dir, server_url)).expect("engine opens")
 }
 
 fn login_as(username: &str, password: &str) -> LoginRequest {
