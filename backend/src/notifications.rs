@@ -125,10 +125,7 @@ impl Command for MarkRead {
     }
 
     fn validate(&self) -> Result<(), FieldError> {
-        if self.ids.len() > 500 {
-            return Err(FieldError::new("ids", "at most 500 ids at a time"));
-        }
-        Ok(())
+        MarkRead::validate(self)
     }
 
     async fn apply(self, ctx: &mut Ctx<'_>) -> ApiResult<()> {

@@ -33,3 +33,18 @@ pub struct NotificationList {
 pub struct MarkRead {
     pub ids: Vec<NotificationId>,
 }
+
+/// The most notifications one `MarkRead` names.
+pub const MARK_READ_MAX: usize = 500;
+
+impl MarkRead {
+    pub fn validate(&self) -> Result<(), crate::error::FieldError> {
+        if self.ids.len() > MARK_READ_MAX {
+            return Err(crate::error::FieldError::new(
+                "ids",
+                "at most 500 ids at a time",
+            ));
+        }
+        Ok(())
+    }
+}

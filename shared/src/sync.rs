@@ -188,6 +188,16 @@ pub fn row_hash(entity: &str, id: Uuid, data_json: &str) -> u64 {
     fnv1a(&bytes)
 }
 
+/// Entity names of synced rows, one spelling for server and engine.
+pub mod entity {
+    /// `shared::accounts::Me`, in `user:{id}`.
+    pub const PROFILE: &str = "profile";
+    /// `shared::notifications::Notification`, in `user:{id}`.
+    pub const NOTIFICATION: &str = "notification";
+    /// `shared::directory::Building`, in `zone:{id}`.
+    pub const BUILDING: &str = "building";
+}
+
 /// Scope names, built in one place so server and client agree.
 pub mod scope {
     use uuid::Uuid;

@@ -82,12 +82,6 @@ fn validate_push(req: &PushRequest) -> ApiResult<()> {
                 "commands must be consecutive",
             ));
         }
-        if c.name.is_empty() || c.name.len() > 64 {
-            return Err(ApiError::validation(
-                format!("commands[{i}].name"),
-                "must be 1 to 64 characters",
-            ));
-        }
     }
     Ok(())
 }
@@ -189,7 +183,10 @@ async fn apply_one(
     } else {
         cmd.command_id.0
     };
-    let outcome = if reused {
+    let outcome = if cmd.name.is_empty() || cmd.name.len() > 64 {
+        // Refused alone, so one bad entry never blocks the commands queued after it.
+        Err(ApiError::validation("name", "must be 1 to 64 characters"))
+    } else if reused {
         Err(ApiError::Conflict {
             message: "this command id was already used".into(),
             field: Some("command_id".into()),

@@ -12,10 +12,7 @@ use uuid::Uuid;
 use crate::authz::{Principal, roles_and_scopes};
 use crate::entities::{buildings, notifications, users};
 
-/// Entity names on the wire.
-pub const PROFILE: &str = "profile";
-pub const NOTIFICATION: &str = "notification";
-pub const BUILDING: &str = "building";
+pub use houqin_shared::sync::entity::{BUILDING, NOTIFICATION, PROFILE};
 
 /// The scopes this caller may pull, in a stable order.
 pub fn authorized(p: &Principal) -> Vec<String> {

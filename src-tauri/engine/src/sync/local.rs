@@ -22,11 +22,7 @@ use serde_json::Value;
 use super::mirror::View;
 use crate::store::StoreError;
 
-/// Entity names in the `user:{id}` scope.
-// FIXME: the server names these in backend/src/sync/scopes.rs; they belong in
-// houqin_shared::sync so both sides use one constant.
-pub const NOTIFICATION: &str = "notification";
-pub const PROFILE: &str = "profile";
+pub use houqin_shared::sync::entity::{NOTIFICATION, PROFILE};
 
 /// The server refuses a push with a longer name as a whole (422), which would
 /// wedge the queue; so the engine refuses it before queueing.
@@ -59,7 +55,7 @@ pub(crate) fn validate(name: &str, payload: &Value) -> Result<(), FieldError> {
         return Err(FieldError::new("payload", "is too large (at most 64 KiB)"));
     }
     match name {
-        MarkRead::NAME => parse::<MarkRead>(payload).map(drop),
+        MarkRead::NAME => parse::<MarkRead>(payload)?.validate(),
         SetLangRequest::NAME => parse::<SetLangRequest>(payload).map(drop),
         _ => Ok(()),
     }
