@@ -8,16 +8,26 @@
 //!   tokens; the UI never sees them ([`tauri`]).
 //!
 //! Components never build URLs or name commands: they call these functions.
+//!
+//! Writes differ by host. The web app is online-only: a write is an HTTP call
+//! that has happened when it answers. The Tauri app is offline-first: a write
+//! is a command queued in the engine's outbox and applied to its local view at
+//! once, and reads come from that view (DESIGN.md, "Offline-first sync");
+//! [`sync_status`] and [`pending_actions`] say what has not reached the server.
 
 mod browser;
 mod local;
 mod tauri;
 
+use std::cell::RefCell;
 use std::sync::OnceLock;
 
+use chrono::{DateTime, Utc};
 use houqin_shared::accounts::{ChangePasswordRequest, Lang, LoginRequest, Me, SetLangRequest};
+use houqin_shared::ids::CommandId;
 use houqin_shared::notifications::{MarkRead, NotificationList};
 use houqin_shared::{ApiErrorBody, ErrorCode};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -83,6 +93,14 @@ impl ApiError {
             request_id: None,
         })
     }
+}
+
+/// The wire spelling of a code (`invalid_credentials`), for `data-code`.
+pub fn code_name(code: ErrorCode) -> String {
+    serde_json::to_value(code)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Where calls go; decided once, from whether the Tauri bridge is present.
@@ -172,25 +190,169 @@ pub async fn current_user() -> Result<Option<Me>, ApiError> {
     }
 }
 
+/// Saves the account's language: at once in the browser; queued (and shown
+/// as pending until the server has it) in the Tauri app.
 pub async fn set_lang(lang: Lang) -> Result<(), ApiError> {
-    call(
-        Method::Put,
-        "/me/lang",
-        Some(encode(&SetLangRequest { lang })?),
-    )
-    .await
+    let req = SetLangRequest { lang };
+    match host() {
+        Host::Browser => call(Method::Put, "/me/lang", Some(encode(&req)?)).await,
+        Host::Tauri => tauri::enqueue(&req).await,
+    }
 }
 
 pub async fn change_password(req: ChangePasswordRequest) -> Result<(), ApiError> {
     call(Method::Post, "/me/password", Some(encode(&req)?)).await
 }
 
+/// The user's latest notifications, newest first, and the unread count. In
+/// the Tauri app: the engine's view, this device's unsent changes included.
 pub async fn notifications() -> Result<NotificationList, ApiError> {
-    call(Method::Get, "/notifications", None).await
+    match host() {
+        Host::Browser => call(Method::Get, "/notifications", None).await,
+        Host::Tauri => tauri::notifications().await,
+    }
 }
 
+/// Marks notifications read (all of them when `req.ids` is empty). In the
+/// Tauri app this is queued and shows in [`notifications`] at once.
 pub async fn mark_read(req: MarkRead) -> Result<(), ApiError> {
-    call(Method::Post, "/notifications/read", Some(encode(&req)?)).await
+    match host() {
+        Host::Browser => call(Method::Post, "/notifications/read", Some(encode(&req)?)).await,
+        Host::Tauri => tauri::enqueue(&req).await,
+    }
+}
+
+// ---- Sync ------------------------------------------------------------------
+//
+// The shapes below are the engine's (`houqin_engine::{SyncStatus,
+// PendingAction, ActionState}`), which the app cannot depend on (it is native
+// code); they are decoded from the `sync_status` and `pending_actions` answers.
+
+/// What is known about reaching the server and what waits for it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct SyncStatus {
+    /// The server answered the last attempt.
+    pub online: bool,
+    /// A sync is running now.
+    pub syncing: bool,
+    /// Changes waiting for the server.
+    pub pending: u32,
+    /// Changes the server refused, kept until the user dismisses them.
+    pub rejected: u32,
+    /// Why the last attempt failed; `None` after a success (or before any).
+    #[serde(default)]
+    pub last_error: Option<ApiErrorBody>,
+    /// When the last complete sync finished, by this device's clock.
+    #[serde(default)]
+    pub last_synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionState {
+    /// Waiting to be sent, or sent and not yet answered.
+    Pending,
+    /// Done; leaves the list once the next sync shows its effect.
+    Accepted,
+    /// Refused by the server; `reason` says why.
+    Rejected,
+    /// A state this app version does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ActionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionState::Pending => "pending",
+            ActionState::Accepted => "accepted",
+            ActionState::Rejected => "rejected",
+            ActionState::Unknown => "unknown",
+        }
+    }
+}
+
+/// One change made on this device that the server has not confirmed yet,
+/// or has refused.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct PendingAction {
+    /// Names the action for [`dismiss_rejected`].
+    pub seq: u64,
+    pub command_id: CommandId,
+    /// The command's name, e.g. `notifications.mark_read`.
+    pub name: String,
+    /// By this device's clock.
+    pub created_at: DateTime<Utc>,
+    pub state: ActionState,
+    /// The server's reason, for a refused action.
+    #[serde(default)]
+    pub reason: Option<ApiErrorBody>,
+}
+
+/// Whether changes can wait on this device for the server (the Tauri app's
+/// outbox). The web app saves online at once and has nothing pending.
+pub fn has_outbox() -> bool {
+    host() == Host::Tauri
+}
+
+/// The sync state now. In the browser: whether the last call reached the
+/// server and the browser believes it is online; never anything pending.
+pub async fn sync_status() -> Result<SyncStatus, ApiError> {
+    match host() {
+        Host::Browser => Ok(browser::sync_status()),
+        Host::Tauri => tauri::sync_status().await,
+    }
+}
+
+/// The changes not yet confirmed, newest first (none in the browser).
+pub async fn pending_actions() -> Result<Vec<PendingAction>, ApiError> {
+    match host() {
+        Host::Browser => Ok(Vec::new()),
+        Host::Tauri => tauri::pending_actions().await,
+    }
+}
+
+/// Clears a refused action the user has read. Answers whether there was one.
+pub async fn dismiss_rejected(seq: u64) -> Result<bool, ApiError> {
+    match host() {
+        Host::Browser => Ok(false),
+        Host::Tauri => {
+            let dismissed = tauri::dismiss_rejected(seq).await;
+            sync_changed();
+            dismissed
+        }
+    }
+}
+
+/// Sends what waits and fetches what is new, now, whatever the retry timer
+/// says. In the browser, checks that the server can be reached.
+pub async fn sync_now() -> Result<(), ApiError> {
+    let result = match host() {
+        Host::Browser => browser::probe().await,
+        Host::Tauri => tauri::sync_now().await,
+    };
+    sync_changed();
+    result
+}
+
+thread_local! {
+    /// Told when the sync state may have changed (a call failed or came back,
+    /// an action was queued or dismissed). The UI is single-threaded.
+    static SYNC_WATCHER: RefCell<Option<Box<dyn Fn()>>> = const { RefCell::new(None) };
+}
+
+/// Registers the one watcher of sync changes (the sync indicator); `None`
+/// removes it.
+pub fn watch_sync(watcher: Option<Box<dyn Fn()>>) {
+    SYNC_WATCHER.with(|w| *w.borrow_mut() = watcher);
+}
+
+fn sync_changed() {
+    SYNC_WATCHER.with(|w| {
+        if let Some(watcher) = w.borrow().as_ref() {
+            watcher();
+        }
+    });
 }
 
 #[cfg(test)]
@@ -211,6 +373,65 @@ mod tests {
         assert!(server(ErrorCode::Unavailable).is_unreachable());
         assert!(!server(ErrorCode::Internal).is_unreachable());
         assert!(!ApiError::Decode("x".into()).is_unreachable());
+    }
+
+    #[test]
+    fn engine_sync_shapes_decode() {
+        // As `houqin_engine` serialises them.
+        let status: SyncStatus = decode(serde_json::json!({
+            "online": false,
+            "syncing": false,
+            "pending": 3,
+            "rejected": 1,
+            "last_error": {"code": "unavailable", "message": "offline"},
+            "last_synced_at": "2026-03-01T08:05:00Z",
+        }))
+        .expect("a status");
+        assert_eq!((status.pending, status.rejected), (3, 1));
+        assert_eq!(
+            status.last_error.map(|e| e.code),
+            Some(ErrorCode::Unavailable)
+        );
+        let fresh: SyncStatus = decode(serde_json::json!({
+            "online": false, "syncing": true, "pending": 0, "rejected": 0,
+            "last_error": null, "last_synced_at": null,
+        }))
+        .expect("a status");
+        assert!(fresh.syncing && fresh.last_synced_at.is_none());
+
+        let actions: Vec<PendingAction> = decode(serde_json::json!([
+            {
+                "seq": 2,
+                "command_id": "0190a1b2-0000-7000-8000-000000000002",
+                "name": "accounts.set_lang",
+                "created_at": "2026-03-01T08:05:00Z",
+                "state": "rejected",
+                "reason": {"code": "validation", "message": "bad", "field": "lang"},
+            },
+            {
+                "seq": 1,
+                "command_id": "0190a1b2-0000-7000-8000-000000000001",
+                "name": "notifications.mark_read",
+                "created_at": "2026-03-01T08:04:00Z",
+                "state": "pending",
+                "reason": null,
+            },
+            {
+                "seq": 0,
+                "command_id": "0190a1b2-0000-7000-8000-000000000000",
+                "name": "x.y",
+                "created_at": "2026-03-01T08:04:00Z",
+                "state": "parked",
+            },
+        ]))
+        .expect("actions");
+        assert_eq!(actions[0].state, ActionState::Rejected);
+        assert_eq!(
+            actions[0].reason.as_ref().and_then(|r| r.field.as_deref()),
+            Some("lang")
+        );
+        assert_eq!(actions[1].state, ActionState::Pending);
+        assert_eq!(actions[2].state, ActionState::Unknown);
     }
 
     #[test]

@@ -4,8 +4,10 @@
 
 use chrono::{DateTime, Datelike, FixedOffset, Offset, Timelike, Utc};
 use houqin_shared::ErrorCode;
-use houqin_shared::accounts::{Lang, Role};
+use houqin_shared::accounts::{Lang, Role, SetLangRequest};
+use houqin_shared::notifications::MarkRead;
 use houqin_shared::services::Service;
+use houqin_shared::sync::NamedCommand;
 use houqin_shared::text::LocalName;
 use leptos::prelude::*;
 
@@ -106,6 +108,76 @@ keys! {
     Open => "查看", "Open";
     NotificationsLoadFailed => "通知加载失败，请稍后重试。",
         "Notifications could not be loaded. Please try again.";
+
+    // The sync indicator: a short text, and a full sentence for screen readers.
+    SyncOnline => "已同步", "Up to date";
+    SyncOffline => "离线", "Offline";
+    SyncSyncing => "同步中", "Syncing";
+    SyncPending => "{} 项待同步", "{} to sync";
+    SyncRejected => "{} 项未通过", "{} not accepted";
+    // Each label follows the short text after a colon, so the accessible name
+    // starts with the visible words.
+    SyncOnlineLabel => "所有更改都已保存到服务器。点按查看同步详情。",
+        "every change is saved on the server. Open the sync details.";
+    SyncOfflineLabel => "更改会先保存在本设备，联网后自动同步。点按查看同步详情。",
+        "changes are kept on this device and sync by themselves once you are online. Open the sync details.";
+    SyncOfflinePendingLabel => "{} 项更改保存在本设备，联网后自动同步。点按查看。",
+        "{} changes are kept on this device and sync by themselves once you are online. Open the list.";
+    SyncOfflineWebLabel => "无法连接服务器，网页版需要联网才能保存更改。点按查看详情。",
+        "the server cannot be reached, and the web app needs it to save changes. Open the details.";
+    SyncSyncingLabel => "正在把更改发送到服务器。点按查看同步详情。",
+        "your changes are being sent to the server. Open the sync details.";
+    SyncPendingLabel => "更改会自动发送到服务器。点按查看。",
+        "the changes are sent to the server by themselves. Open the list.";
+    SyncRejectedLabel => "服务器没有接受这些更改。点按查看原因。",
+        "the server refused these changes. Open the list to see why.";
+    LabelColon => "：", ": ";
+
+    PendingTitle => "同步", "Sync";
+    PendingIntro => "在本设备上做的更改会先保存在这里，联网后按顺序发送到服务器。",
+        "Changes you make on this device are kept here first and sent to the server, in order, once you are online.";
+    PendingWebIntro => "网页版的每项更改都会立即在线保存，所以这里没有待同步的内容。需要离线使用时，请安装后勤 App。",
+        "The web app saves every change online at once, so nothing ever waits here. To work offline, install the Houqin app.";
+    PendingEmpty => "没有待同步的更改，一切都已保存。", "Nothing is waiting: every change is saved.";
+    PendingLoadFailed => "无法读取待同步的更改，请重试。", "The waiting changes could not be read. Please try again.";
+    PendingListTitle => "更改", "Changes";
+    SyncNow => "立即同步", "Sync now";
+    SyncingNow => "正在同步…", "Syncing…";
+    SyncDone => "同步完成。", "Sync finished.";
+    LastSynced => "上次同步", "Last synced";
+    NeverSynced => "尚未同步", "Not yet";
+    Connection => "连接", "Connection";
+    ConnectionOnline => "已连接服务器", "Connected to the server";
+    ConnectionOffline => "无法连接服务器", "Cannot reach the server";
+    ConnectionChecking => "正在检查", "Checking";
+    ActionPending => "等待同步", "Waiting";
+    ActionAccepted => "已完成", "Done";
+    ActionRejected => "未通过", "Not accepted";
+    ActionUnknown => "处理中", "In progress";
+    MadeAt => "操作于", "Made";
+    Dismiss => "知道了", "Dismiss";
+    DismissLabel => "知道了，从列表中移除这项未通过的更改", "Dismiss: remove this refused change from the list";
+    RejectField => "有问题的项：", "The item at fault: ";
+
+    CmdMarkRead => "标记通知已读", "Mark notifications read";
+    CmdSetLang => "更改语言", "Change language";
+
+    RejectValidation => "服务器认为内容不符合要求，这项更改没有生效。",
+        "The server found the details invalid, so this change was not made.";
+    RejectForbidden => "你没有执行此操作的权限，这项更改没有生效。",
+        "You are not allowed to do this, so the change was not made.";
+    RejectConflict => "在你离线期间情况有了变化（例如已被他人处理），这项更改没有生效。请查看最新情况后再试。",
+        "Things changed while you were offline (for example, someone else dealt with it), so this change was not made. Check the latest state and try again.";
+    RejectNotFound => "要更改的内容已不存在，这项更改没有生效。",
+        "What this change was about no longer exists, so it was not made.";
+    RejectSignedOut => "这项更改发送时登录已失效，它没有生效。请重新登录后再做一次。",
+        "Your sign-in had ended when this change was sent, so it was not made. Sign in and do it again.";
+    RejectAccountDisabled => "该账号已停用，这项更改没有生效。如有疑问，请联系后勤服务中心。",
+        "This account has been disabled, so the change was not made. Please contact the logistics service centre.";
+    RejectUnreadable => "服务器无法读取这项更改，可能需要更新 App。它没有生效。",
+        "The server could not read this change; the app may need an update. The change was not made.";
+    RejectOther => "服务器未能处理这项更改，它没有生效。请稍后再做一次。",
+        "The server could not process this change, so it was not made. Please do it again later.";
 
     MeTitle => "我的账号", "My account";
     DisplayName => "姓名", "Name";
@@ -295,6 +367,34 @@ pub fn error_key(error: &ApiError) -> Key {
     }
 }
 
+/// A queued command's name in words, when this version knows the command;
+/// the caller shows an unknown one as it is.
+pub fn command_key(name: &str) -> Option<Key> {
+    match name {
+        MarkRead::NAME => Some(Key::CmdMarkRead),
+        SetLangRequest::NAME => Some(Key::CmdSetLang),
+        _ => None,
+    }
+}
+
+/// Why the server refused a queued command, as a plain sentence.
+pub fn rejection_key(code: ErrorCode) -> Key {
+    match code {
+        ErrorCode::Validation => Key::RejectValidation,
+        ErrorCode::Forbidden => Key::RejectForbidden,
+        ErrorCode::Conflict => Key::RejectConflict,
+        ErrorCode::NotFound => Key::RejectNotFound,
+        ErrorCode::Unauthenticated | ErrorCode::SessionExpired => Key::RejectSignedOut,
+        ErrorCode::AccountDisabled => Key::RejectAccountDisabled,
+        ErrorCode::MalformedRequest | ErrorCode::PayloadTooLarge => Key::RejectUnreadable,
+        ErrorCode::InvalidCredentials
+        | ErrorCode::LockedOut
+        | ErrorCode::Internal
+        | ErrorCode::Unavailable
+        | ErrorCode::Unknown => Key::RejectOther,
+    }
+}
+
 /// A server-supplied name in the current language.
 pub fn local_name(name: &LocalName, lang: Lang) -> String {
     name.get(lang.as_str()).to_owned()
@@ -352,6 +452,43 @@ mod tests {
         let services: std::collections::HashSet<Key> =
             Service::ALL.into_iter().map(service_key).collect();
         assert_eq!(services.len(), Service::ALL.len());
+    }
+
+    #[test]
+    fn commands_have_names_and_unknown_ones_do_not() {
+        assert_eq!(
+            command_key("notifications.mark_read").map(|k| k.text(Lang::ZhCn)),
+            Some("标记通知已读")
+        );
+        assert_eq!(
+            command_key("accounts.set_lang").map(|k| k.text(Lang::En)),
+            Some("Change language")
+        );
+        assert_eq!(command_key("repairs.open_ticket"), None);
+        assert_eq!(command_key(""), None);
+    }
+
+    #[test]
+    fn every_refusal_has_a_reason() {
+        let cases = [
+            (ErrorCode::Validation, Key::RejectValidation),
+            (ErrorCode::Forbidden, Key::RejectForbidden),
+            (ErrorCode::Conflict, Key::RejectConflict),
+            (ErrorCode::NotFound, Key::RejectNotFound),
+            (ErrorCode::SessionExpired, Key::RejectSignedOut),
+            (ErrorCode::Unauthenticated, Key::RejectSignedOut),
+            (ErrorCode::AccountDisabled, Key::RejectAccountDisabled),
+            (ErrorCode::MalformedRequest, Key::RejectUnreadable),
+            (ErrorCode::PayloadTooLarge, Key::RejectUnreadable),
+            (ErrorCode::Internal, Key::RejectOther),
+            (ErrorCode::Unknown, Key::RejectOther),
+        ];
+        for (code, key) in cases {
+            assert_eq!(rejection_key(code), key, "{code:?}");
+        }
+        // A code from a newer server reads as the catch-all.
+        let newer: ErrorCode = serde_json::from_str("\"slot_taken\"").expect("catch-all");
+        assert_eq!(rejection_key(newer), Key::RejectOther);
     }
 
     #[test]

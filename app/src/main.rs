@@ -11,6 +11,7 @@ mod i18n;
 mod pages;
 mod routes;
 mod session;
+mod sync;
 
 fn main() {
     leptos::mount::mount_to_body(app::App);

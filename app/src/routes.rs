@@ -15,6 +15,7 @@ const SERVICE: &str = "s";
 const SERVICE_PARAM: &str = "service";
 const NOTIFICATIONS: &str = "notifications";
 const ME: &str = "me";
+const SYNC: &str = "sync";
 /// Some hosts open the app at its file name rather than at `/`.
 const INDEX_FILE: &str = "index.html";
 
@@ -29,6 +30,8 @@ pub enum Route {
     Notifications,
     /// The account: language, password, sign-out, privacy note.
     Me,
+    /// What waits to sync, what the server refused, and "sync now".
+    Sync,
 }
 
 impl Route {
@@ -40,6 +43,7 @@ impl Route {
             Route::Service(service) => format!("/{SERVICE}/{}", service.slug()),
             Route::Notifications => format!("/{NOTIFICATIONS}"),
             Route::Me => format!("/{ME}"),
+            Route::Sync => format!("/{SYNC}"),
         }
     }
 
@@ -60,6 +64,7 @@ impl Route {
             (Some(SERVICES), None) => Some(Route::Services),
             (Some(NOTIFICATIONS), None) => Some(Route::Notifications),
             (Some(ME), None) => Some(Route::Me),
+            (Some(SYNC), None) => Some(Route::Sync),
             (Some(SERVICE), Some(slug)) => Service::from_slug(slug).map(Route::Service),
             (Some(slug), _) => Service::from_slug(slug).map(Route::Service),
         }
@@ -98,6 +103,7 @@ pub fn AppRouter() -> impl IntoView {
                         view=pages::notifications::NotificationsPage
                     />
                     <RouteDef path=StaticSegment(ME) view=pages::accounts::me::MePage />
+                    <RouteDef path=StaticSegment(SYNC) view=pages::sync::SyncPage />
                 </ParentRoute>
             </Routes>
         </Router>
@@ -116,6 +122,7 @@ mod tests {
             Route::Services,
             Route::Notifications,
             Route::Me,
+            Route::Sync,
         ];
         routes.extend(Service::ALL.map(Route::Service));
         for route in routes {

@@ -8,6 +8,7 @@
 mod cold_start;
 mod idle_rss;
 mod report;
+mod sync;
 mod wasm_size;
 
 use std::path::PathBuf;
@@ -59,6 +60,11 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "idle-rss",
         about: "release server's resident memory when idle on the default campus; time to seed it",
         run: idle_rss::run,
+    },
+    Scenario {
+        name: "sync",
+        about: "sync on SQLite and PostgreSQL: initial sync (5k, 50k rows), 10k queued commands, poke-to-converged with 100 clients, memory",
+        run: sync::run,
     },
 ];
 

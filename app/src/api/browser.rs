@@ -6,8 +6,13 @@
 //! ends the session: the stored pair is dropped and the caller sees
 //! `session_expired`. A refresh that cannot reach the server keeps the pair,
 //! so the next call can try again.
+//!
+//! The web app has no outbox: its sync state is only whether the server can
+//! be reached — the last exchange got an answer and the browser says it is
+//! online. A failed exchange counts as offline until one succeeds.
 
 use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::lock::Mutex;
 use houqin_shared::accounts::{LoginRequest, LoginResponse, Me, RefreshRequest};
@@ -17,7 +22,7 @@ use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::{ApiError, Method, decode, encode, local};
+use super::{ApiError, Method, SyncStatus, decode, encode, local, sync_changed};
 
 const API_BASE: &str = "/api/v1";
 
@@ -147,8 +152,55 @@ async fn refresh(stale_access_token: &str) -> Result<(), ApiError> {
     }
 }
 
+/// Whether the last exchange with the server got an answer from it.
+static REACHED: AtomicBool = AtomicBool::new(true);
+
+fn note_reached(reached: bool) {
+    if REACHED.swap(reached, Ordering::Relaxed) != reached {
+        sync_changed();
+    }
+}
+
+fn browser_online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+pub(super) fn sync_status() -> SyncStatus {
+    let online = REACHED.load(Ordering::Relaxed) && browser_online();
+    SyncStatus {
+        online,
+        syncing: false,
+        pending: 0,
+        rejected: 0,
+        last_error: (!online).then(|| ApiErrorBody {
+            code: ErrorCode::Unavailable,
+            message: "the server cannot be reached".to_owned(),
+            field: None,
+            request_id: None,
+        }),
+        last_synced_at: None,
+    }
+}
+
+/// Asks the server whether it is up (no session needed), which records
+/// whether it can be reached.
+pub(super) async fn probe() -> Result<(), ApiError> {
+    send(Method::Get, "/health", None, None).await.map(drop)
+}
+
 /// One HTTP exchange. JSON in, JSON out; an empty success body is `null`.
 async fn send(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    bearer: Option<&str>,
+) -> Result<Value, ApiError> {
+    let result = exchange(method, path, body, bearer).await;
+    note_reached(!result.as_ref().is_err_and(ApiError::is_unreachable));
+    result
+}
+
+async fn exchange(
     method: Method,
     path: &str,
     body: Option<Value>,

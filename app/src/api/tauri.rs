@@ -9,18 +9,35 @@
 //! | `logout`      | `{}`                                   | `null`        |
 //! | `current_user`| `{}`                                   | `Me \| null`  |
 //! | `api_call`    | `{"method", "path", "body": json\|null}` | json        |
+//! | `enqueue`     | `{"name", "payload"}`                  | command id    |
+//! | `sync_now`    | `{}`                                   | `SyncReport`  |
+//! | `sync_status` | `{}`                                   | `SyncStatus`  |
+//! | `pending_actions` | `{}`                               | `PendingAction[]` |
+//! | `dismiss_rejected` | `{"seq"}`                         | `bool`        |
+//! | `synced_rows` | `{"filter": {"scope"?, "entity"?}}`    | row JSON[]    |
 //!
 //! `path` is under `/api/v1` (e.g. `/me/lang`); `method` is `GET`, `POST`,
 //! `PUT` or `DELETE`. Every command rejects with an `ApiErrorBody`; a network
 //! failure is code `unavailable`.
+//!
+//! Offline-first parts: writes that sync (`notifications.mark_read`,
+//! `accounts.set_lang`) go through `enqueue`, and notifications are read from
+//! `synced_rows` — the server's rows with this device's queued commands
+//! applied on top — so both work with no network and show a change at once.
 
-use houqin_shared::ApiErrorBody;
 use houqin_shared::accounts::{LoginRequest, Me};
+use houqin_shared::notifications::{Notification, NotificationList};
+use houqin_shared::sync::{NamedCommand, entity, scope};
+use houqin_shared::{ApiErrorBody, ErrorCode};
+use serde::Serialize;
 use serde_json::{Value, json};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
-use super::{ApiError, Method, decode, encode};
+use super::{ApiError, Method, PendingAction, SyncStatus, decode, encode, sync_changed};
+
+/// As many notifications as the server's own list shows.
+const NOTIFICATIONS_SHOWN: usize = 100;
 
 const BRIDGE: &str = "__TAURI_INTERNALS__";
 
@@ -54,6 +71,77 @@ pub(super) async fn api_call(
 ) -> Result<Value, ApiError> {
     let args = json!({ "method": method.as_str(), "path": path, "body": body });
     invoke("api_call", args).await
+}
+
+/// Queues `command` in the engine's outbox, which applies its effect to the
+/// local view at once and sends it when it can.
+pub(super) async fn enqueue<C: NamedCommand + Serialize>(command: &C) -> Result<(), ApiError> {
+    let args = json!({ "name": C::NAME, "payload": encode(command)? });
+    let queued = invoke("enqueue", args).await.map(drop);
+    sync_changed();
+    queued
+}
+
+pub(super) async fn sync_status() -> Result<SyncStatus, ApiError> {
+    decode(invoke("sync_status", json!({})).await?)
+}
+
+pub(super) async fn pending_actions() -> Result<Vec<PendingAction>, ApiError> {
+    decode(invoke("pending_actions", json!({})).await?)
+}
+
+pub(super) async fn dismiss_rejected(seq: u64) -> Result<bool, ApiError> {
+    decode(invoke("dismiss_rejected", json!({ "seq": seq })).await?)
+}
+
+/// One sync now; what it did is not the UI's concern (the status says).
+pub(super) async fn sync_now() -> Result<(), ApiError> {
+    invoke("sync_now", json!({})).await.map(drop)
+}
+
+async fn synced_rows(scope: &str, entity: &str) -> Result<Vec<Value>, ApiError> {
+    let filter = json!({ "scope": scope, "entity": entity });
+    decode(invoke("synced_rows", json!({ "filter": filter })).await?)
+}
+
+/// The signed-in user's notifications from the engine's view. Right after a
+/// user signs in on this device their scope may not have been pulled yet (no
+/// profile row): then this syncs once first, and says so if it cannot.
+pub(super) async fn notifications() -> Result<NotificationList, ApiError> {
+    let me: Option<Me> = current_user().await?;
+    let Some(me) = me else {
+        return Err(ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "not signed in",
+        ));
+    };
+    let scope = scope::user(me.id.0);
+    // The profile first: it arrives with the scope's first pull, so once it is
+    // here the scope has been pulled. (Reading the notifications first could
+    // find none, then a pull could land before the profile is read.)
+    if synced_rows(&scope, entity::PROFILE).await?.is_empty() {
+        sync_now().await?;
+        sync_changed();
+    }
+    let rows = synced_rows(&scope, entity::NOTIFICATION).await?;
+    Ok(notification_list(rows))
+}
+
+/// Rows as the server's list: newest first, at most [`NOTIFICATIONS_SHOWN`],
+/// with every unread one counted. A row this version cannot read is left out
+/// rather than hiding the others.
+fn notification_list(rows: Vec<Value>) -> NotificationList {
+    let mut items: Vec<Notification> = rows
+        .into_iter()
+        .filter_map(|row| serde_json::from_value(row).ok())
+        .collect();
+    let unread = items.iter().filter(|n| n.read_at.is_none()).count();
+    items.sort_by_key(|n| std::cmp::Reverse((n.created_at, n.id.0)));
+    items.truncate(NOTIFICATIONS_SHOWN);
+    NotificationList {
+        items,
+        unread: u32::try_from(unread).unwrap_or(u32::MAX),
+    }
 }
 
 /// `window.__TAURI_INTERNALS__.invoke(cmd, args)`, which returns a Promise.
@@ -108,9 +196,46 @@ fn parse_rejection(text: &str) -> ApiError {
 
 #[cfg(test)]
 mod tests {
-    use houqin_shared::ErrorCode;
-
     use super::*;
+
+    fn note(id: &str, at: &str, read: bool) -> Value {
+        json!({
+            "id": id,
+            "service": null,
+            "title": {"zh": "你好", "en": "Hello"},
+            "body": {"zh": "正文", "en": "Body"},
+            "link": null,
+            "created_at": at,
+            "read_at": if read { json!("2026-03-02T00:00:00Z") } else { Value::Null },
+        })
+    }
+
+    #[test]
+    fn synced_rows_become_the_servers_list() {
+        let a = "0190a1b2-0000-7000-8000-00000000000a";
+        let b = "0190a1b2-0000-7000-8000-00000000000b";
+        let c = "0190a1b2-0000-7000-8000-00000000000c";
+        // The engine orders rows by id (oldest first); the list is newest first.
+        let list = notification_list(vec![
+            note(a, "2026-03-01T08:00:00Z", true),
+            note(b, "2026-03-01T09:00:00Z", false),
+            json!({"id": "not a notification"}),
+            note(c, "2026-03-01T09:00:00Z", false),
+        ]);
+        let ids: Vec<String> = list.items.iter().map(|n| n.id.0.to_string()).collect();
+        assert_eq!(ids, [c, b, a]);
+        assert_eq!(list.unread, 2);
+
+        let many = (0..150)
+            .map(|i| {
+                let id = format!("0190a1b2-0000-7000-8000-{i:012}");
+                note(&id, "2026-03-01T08:00:00Z", i % 2 == 0)
+            })
+            .collect();
+        let list = notification_list(many);
+        assert_eq!(list.items.len(), NOTIFICATIONS_SHOWN);
+        assert_eq!(list.unread, 75, "every unread row counts, shown or not");
+    }
 
     #[test]
     fn rejections_are_error_bodies() {

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 
 use crate::components::button::{Button, ButtonKind};
+use crate::components::icon::{ICON_BELL, ICON_GRID, ICON_HOME, ICON_PERSON, Icon};
 use crate::components::lang_toggle::LangToggle;
+use crate::components::sync_indicator::SyncIndicator;
 use crate::i18n::{Key, fill, role_key, service_key, tx, use_i18n};
 use crate::routes::Route;
 use crate::session::use_session;
@@ -29,7 +31,7 @@ pub fn services_for(role: Role) -> Vec<Service> {
 }
 
 /// `aria-current="page"` for the link to where the user is.
-fn current(route: Route) -> impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static {
+pub fn current(route: Route) -> impl Fn() -> Option<&'static str> + Copy + Send + Sync + 'static {
     let pathname = use_location().pathname;
     move || {
         let here = pathname.get();
@@ -64,6 +66,7 @@ pub fn TopBar() -> impl IntoView {
                 {role_name}
             </span>
             <div class="top-bar-actions">
+                <SyncIndicator />
                 <LangToggle />
                 <Button kind=ButtonKind::Quiet testid="logout" on:click=move |_| session.logout()>
                     {tx(Key::Logout)}
@@ -209,34 +212,5 @@ pub fn TabBar() -> impl IntoView {
                 <span class="tab-label">{tx(Key::NavMe)}</span>
             </a>
         </nav>
-    }
-}
-
-const ICON_HOME: &str = "M3 11.5 12 4l9 7.5V20a1 1 0 0 1-1 1h-5v-6H9v6H4a1 1 0 0 1-1-1z";
-const ICON_GRID: &str = "M4 4h7v7H4zM13 4h7v7h-7zM4 13h7v7H4zM13 13h7v7h-7z";
-const ICON_BELL: &str = "M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zM10 19a2 2 0 0 0 4 0";
-const ICON_PERSON: &str = "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0";
-
-/// A 24 px line icon; decorative, the label beside it carries the meaning.
-#[component]
-fn Icon(path: &'static str) -> impl IntoView {
-    view! {
-        <svg
-            class="icon"
-            viewBox="0 0 24 24"
-            width="24"
-            height="24"
-            aria-hidden="true"
-            focusable="false"
-        >
-            <path
-                d=path
-                fill="none"
-                stroke="currentColor"
-                stroke-width="1.8"
-                stroke-linejoin="round"
-                stroke-linecap="round"
-            />
-        </svg>
     }
 }

@@ -11,6 +11,7 @@ use crate::components::toast::Toasts;
 use crate::i18n::{Key, tx};
 use crate::routes::Route;
 use crate::session::{Layout, use_session};
+use crate::sync::provide_sync_monitor;
 
 /// Every page's `<main>` has this id, for the skip link.
 pub const MAIN_ID: &str = "main";
@@ -46,9 +47,14 @@ pub fn Loading() -> impl IntoView {
 #[component]
 fn SignedIn() -> impl IntoView {
     let session = use_session();
-    // The navigation shows the unread count on every page; the home page
-    // says when it could not be loaded.
-    crate::pages::home::load_unread(session, RwSignal::new(false));
+    let sync = provide_sync_monitor(session);
+    // The navigation shows the unread count on every page, fresh after each
+    // sync; the home page says when it could not be loaded.
+    let unread_failed = RwSignal::new(false);
+    Effect::new(move |_| {
+        sync.revision.track();
+        crate::pages::home::load_unread(session, unread_failed);
+    });
     let class = move || {
         let role = session.role.get().unwrap_or(Role::Student);
         format!(

@@ -13,6 +13,7 @@ use crate::components::toast::ToastKind;
 use crate::i18n::{Key, error_key, format_datetime, local_name, service_key, tx, use_i18n};
 use crate::routes::Route;
 use crate::session::{Session, use_session};
+use crate::sync::use_sync;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Load {
@@ -42,7 +43,8 @@ fn reload(session: Session, state: RwSignal<Load>) {
     });
 }
 
-/// Marks `req` read, then shows the list as the server now has it.
+/// Marks `req` read, then shows the list as it now stands (in the app, at
+/// once, with the change waiting to sync).
 fn mark(session: Session, state: RwSignal<Load>, req: MarkRead, confirm: Option<Key>) {
     spawn_local(async move {
         match api::mark_read(req).await {
@@ -64,8 +66,13 @@ fn mark(session: Session, state: RwSignal<Load>, req: MarkRead, confirm: Option<
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let session = use_session();
+    let sync = use_sync();
     let state = RwSignal::new(Load::Loading);
-    reload(session, state);
+    // Again after each sync: in the app, the list is this device's view.
+    Effect::new(move |_| {
+        sync.revision.track();
+        reload(session, state);
+    });
 
     let unread_ids = move || match &*state.read() {
         Load::Ready(list) => list

@@ -70,18 +70,54 @@ pub async fn commit(
     let mut moved = Vec::new();
     for (scope, rows) in changes.scopes {
         let (mut version, mut checksum, created) = lock_scope(tx, &scope, campus_id).await?;
-        let mut all = Vec::new();
         if created {
-            // First change to this scope: its rows so far join the synced state too.
-            for (entity, id, data) in super::scopes::materialize(tx, &scope).await? {
-                all.push(Row {
-                    entity,
-                    id,
-                    data: Some(data),
+            // First change to this scope: its rows so far join the synced state,
+            // inserted in bulk (the scope has no rows yet to compare against).
+            let snapshot = super::scopes::materialize(tx, &scope).await?;
+            let mut batch = Vec::with_capacity(snapshot.len().min(500));
+            for (entity, id, data) in snapshot {
+                let json = serde_json::to_string(&data).unwrap_or_default();
+                let hash = row_hash(entity, id, &json);
+                checksum = checksum.wrapping_add(hash);
+                version += 1;
+                batch.push(sync_rows::ActiveModel {
+                    scope: Set(scope.clone()),
+                    entity: Set(entity.to_string()),
+                    row_id: Set(id),
+                    campus_id: Set(campus_id),
+                    version: Set(version),
+                    data: Set(Some(json)),
+                    hash: Set(bits(hash)),
+                    updated_at: Set(now),
                 });
+                if batch.len() == 500 {
+                    sync_rows::Entity::insert_many(std::mem::take(&mut batch))
+                        .exec_without_returning(tx)
+                        .await?;
+                }
+            }
+            if !batch.is_empty() {
+                sync_rows::Entity::insert_many(batch)
+                    .exec_without_returning(tx)
+                    .await?;
+            }
+            if version > 0 {
+                moved.push(scope.clone());
+                sync_scopes::Entity::update_many()
+                    .col_expr(
+                        sync_scopes::Column::Version,
+                        sea_orm::sea_query::Expr::value(version),
+                    )
+                    .col_expr(
+                        sync_scopes::Column::Checksum,
+                        sea_orm::sea_query::Expr::value(bits(checksum)),
+                    )
+                    .filter(sync_scopes::Column::Scope.eq(&scope))
+                    .exec(tx)
+                    .await?;
             }
         }
-        all.extend(rows);
+        let all = rows;
         let before = version;
         for row in all {
             let existing =
@@ -123,6 +159,9 @@ pub async fn commit(
             }
         }
         if version != before {
+            if !moved.contains(&scope) {
+                moved.push(scope.clone());
+            }
             sync_scopes::Entity::update_many()
                 .col_expr(
                     sync_scopes::Column::Version,
@@ -135,7 +174,6 @@ pub async fn commit(
                 .filter(sync_scopes::Column::Scope.eq(&scope))
                 .exec(tx)
                 .await?;
-            moved.push(scope);
         }
     }
     if !moved.is_empty() && tx.get_database_backend() == DbBackend::Postgres {

@@ -98,45 +98,12 @@ pub async fn push(
     validate_push(&req)?;
     let client = req.client_id.0;
     check_device(&state, &p, client).await?;
-    let mut outcomes = Vec::new();
-    let mut last = 0u64;
-    let mut expected_seq = None;
-    for cmd in req.commands {
-        let (applied, outcome) = apply_one(&state, &p, client, cmd).await?;
-        last = applied;
-        match outcome {
-            Some(o) => outcomes.push(o),
-            None => {
-                expected_seq = Some(applied + 1);
-                break;
-            }
-        }
-    }
-    if outcomes.is_empty() && expected_seq.is_none() {
-        last = sync_clients::Entity::find_by_id(client)
-            .one(&state.db.conn)
-            .await?
-            .map(|c| seq_u64(c.last_applied_seq))
-            .unwrap_or(0);
-    }
-    Ok(Json(PushResponse {
-        last_applied_seq: last,
-        outcomes,
-        expected_seq,
-    }))
-}
-
-/// One command in one transaction: a replay returns its stored outcome, the next
-/// `seq` runs, a gap returns `None`. Returns the client's `last_applied_seq` after.
-async fn apply_one(
-    state: &AppState,
-    p: &Principal,
-    client: Uuid,
-    cmd: CommandEnvelope,
-) -> ApiResult<(u64, Option<CommandOutcome>)> {
     let now = state.clock.now();
+    // One transaction for the whole batch (group commit: one fsync, not one per
+    // command). Each command still runs in its own savepoint, and an
+    // infrastructure error rolls the whole batch back, so nothing half-applies.
     let tx = state.db.write().await?;
-    let inserted = sync_clients::Entity::insert(sync_clients::ActiveModel {
+    sync_clients::Entity::insert(sync_clients::ActiveModel {
         id: Set(client),
         campus_id: Set(p.campus_id),
         last_applied_seq: Set(0),
@@ -150,32 +117,79 @@ async fn apply_one(
     )
     .exec_without_returning(&*tx)
     .await?;
-    let _ = inserted;
     let mut query = sync_clients::Entity::find_by_id(client);
     if tx.get_database_backend() == DbBackend::Postgres {
+        // Held to commit: two pushes from one client never interleave.
         query = query.lock_exclusive();
     }
     let row = query.one(&*tx).await?.ok_or(ApiError::NotFound("client"))?;
     if row.campus_id != p.campus_id {
         return Err(ApiError::Forbidden);
     }
-    let last = seq_u64(row.last_applied_seq);
-    if cmd.seq <= last {
-        let stored = sync_outcomes::Entity::find()
-            .filter(sync_outcomes::Column::ClientId.eq(client))
-            .filter(sync_outcomes::Column::Seq.eq(cmd.seq as i64))
-            .one(&*tx)
+    let start = seq_u64(row.last_applied_seq);
+    let mut last = start;
+    let mut outcomes = Vec::new();
+    let mut expected_seq = None;
+    let mut moved = Vec::new();
+    for cmd in req.commands {
+        if cmd.seq <= last {
+            let stored = sync_outcomes::Entity::find()
+                .filter(sync_outcomes::Column::ClientId.eq(client))
+                .filter(sync_outcomes::Column::Seq.eq(cmd.seq as i64))
+                .one(&*tx)
+                .await?;
+            outcomes.extend(stored.as_ref().map(outcome_of));
+            continue;
+        }
+        if cmd.seq > last + 1 {
+            expected_seq = Some(last + 1);
+            break;
+        }
+        let (outcome, scopes) = apply_next(&state, &p, client, &tx, &cmd, now).await?;
+        moved.extend(scopes);
+        outcomes.push(outcome);
+        last = cmd.seq;
+    }
+    if last != start {
+        sync_clients::Entity::update_many()
+            .col_expr(
+                sync_clients::Column::LastAppliedSeq,
+                sea_orm::sea_query::Expr::value(last as i64),
+            )
+            .col_expr(
+                sync_clients::Column::LastSeenAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(sync_clients::Column::Id.eq(client))
+            .exec(&*tx)
             .await?;
-        return Ok((last, stored.as_ref().map(outcome_of)));
     }
-    if cmd.seq > last + 1 {
-        return Ok((last, None));
-    }
-    // The next command. A reused command id is refused (the second fence), finally;
-    // its outcome is stored under a fresh id (the original's row keeps the id),
-    // found again by (client, seq) like every other.
+    tx.commit().await?;
+    moved.sort();
+    moved.dedup();
+    state.pokes.send(moved);
+    Ok(Json(PushResponse {
+        last_applied_seq: last,
+        outcomes,
+        expected_seq,
+    }))
+}
+
+/// Runs the client's next command and stores its outcome, in the push's
+/// transaction. Returns the outcome and the scopes it changed.
+async fn apply_next(
+    state: &AppState,
+    p: &Principal,
+    client: Uuid,
+    tx: &sea_orm::DatabaseTransaction,
+    cmd: &CommandEnvelope,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<(CommandOutcome, Vec<String>)> {
+    // A reused command id is refused (the second fence), finally; its outcome is
+    // stored under a fresh id (the original's row keeps the id), found again by
+    // (client, seq) like every other.
     let reused = sync_outcomes::Entity::find_by_id(cmd.command_id.0)
-        .one(&*tx)
+        .one(tx)
         .await?
         .is_some();
     let outcome_id = if reused {
@@ -192,7 +206,7 @@ async fn apply_one(
             field: Some("command_id".into()),
         })
     } else {
-        run_command(state, p, client, &cmd, &tx, now).await?
+        run_command(state, p, client, cmd, tx, now).await?
     };
     let (status, code, message, field) = match &outcome {
         Ok(_) => ("accepted", None, None, None),
@@ -211,42 +225,23 @@ async fn apply_one(
             )
         }
     };
-    sync_outcomes::Entity::insert(sync_outcomes::ActiveModel {
-        id: Set(outcome_id),
-        campus_id: Set(p.campus_id),
-        client_id: Set(client),
-        seq: Set(cmd.seq as i64),
-        user_id: Set(cmd.user_id.0),
-        name: Set(cmd.name.chars().take(64).collect()),
-        status: Set(status.into()),
-        code: Set(code),
-        message: Set(message),
-        field: Set(field),
-        applied_at: Set(now),
-    })
-    .exec_without_returning(&*tx)
-    .await?;
-    sync_clients::Entity::update_many()
-        .col_expr(
-            sync_clients::Column::LastAppliedSeq,
-            sea_orm::sea_query::Expr::value(cmd.seq as i64),
-        )
-        .col_expr(
-            sync_clients::Column::LastSeenAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
-        .filter(sync_clients::Column::Id.eq(client))
-        .exec(&*tx)
+    let stored = sync_outcomes::Model {
+        id: outcome_id,
+        campus_id: p.campus_id,
+        client_id: client,
+        seq: cmd.seq as i64,
+        user_id: cmd.user_id.0,
+        name: cmd.name.chars().take(64).collect(),
+        status: status.into(),
+        code,
+        message,
+        field,
+        applied_at: now,
+    };
+    sync_outcomes::Entity::insert(sync_outcomes::ActiveModel::from(stored.clone()))
+        .exec_without_returning(tx)
         .await?;
-    let stored = sync_outcomes::Entity::find_by_id(outcome_id)
-        .one(&*tx)
-        .await?
-        .ok_or(ApiError::NotFound("outcome"))?;
-    tx.commit().await?;
-    if let Ok(moved) = &outcome {
-        state.pokes.send(moved.clone());
-    }
-    Ok((cmd.seq, Some(outcome_of(&stored))))
+    Ok((outcome_of(&stored), outcome.unwrap_or_default()))
 }
 
 /// The public form of a refusal, as stored and shown to the user.

@@ -36,7 +36,7 @@ impl Problem {
             Problem::Refused(ApiError::Decode(_)) => "unexpected".to_owned(),
             Problem::Refused(e) => e
                 .code()
-                .map(code_name)
+                .map(api::code_name)
                 .unwrap_or_else(|| "unknown".to_owned()),
             Problem::UsernameMissing | Problem::PasswordMissing | Problem::TooLong => {
                 "validation".to_owned()
@@ -63,14 +63,6 @@ impl Problem {
             _ => None,
         }
     }
-}
-
-/// The wire spelling of a code (`invalid_credentials`).
-fn code_name(code: ErrorCode) -> String {
-    serde_json::to_value(code)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 #[component]
