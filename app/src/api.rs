@@ -22,12 +22,9 @@ mod tauri;
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
 use houqin_shared::accounts::{ChangePasswordRequest, Lang, LoginRequest, Me, SetLangRequest};
-use houqin_shared::ids::CommandId;
 use houqin_shared::notifications::{MarkRead, NotificationList};
 use houqin_shared::{ApiErrorBody, ErrorCode};
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -224,70 +221,10 @@ pub async fn mark_read(req: MarkRead) -> Result<(), ApiError> {
 
 // ---- Sync ------------------------------------------------------------------
 //
-// The shapes below are the engine's (`houqin_engine::{SyncStatus,
-// PendingAction, ActionState}`), which the app cannot depend on (it is native
-// code); they are decoded from the `sync_status` and `pending_actions` answers.
+// The engine's status and queue are `houqin_shared::sync` types, decoded
+// from the `sync_status` and `pending_actions` answers.
 
-/// What is known about reaching the server and what waits for it.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct SyncStatus {
-    /// The server answered the last attempt.
-    pub online: bool,
-    /// A sync is running now.
-    pub syncing: bool,
-    /// Changes waiting for the server.
-    pub pending: u32,
-    /// Changes the server refused, kept until the user dismisses them.
-    pub rejected: u32,
-    /// Why the last attempt failed; `None` after a success (or before any).
-    #[serde(default)]
-    pub last_error: Option<ApiErrorBody>,
-    /// When the last complete sync finished, by this device's clock.
-    #[serde(default)]
-    pub last_synced_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionState {
-    /// Waiting to be sent, or sent and not yet answered.
-    Pending,
-    /// Done; leaves the list once the next sync shows its effect.
-    Accepted,
-    /// Refused by the server; `reason` says why.
-    Rejected,
-    /// A state this app version does not know yet.
-    #[serde(other)]
-    Unknown,
-}
-
-impl ActionState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionState::Pending => "pending",
-            ActionState::Accepted => "accepted",
-            ActionState::Rejected => "rejected",
-            ActionState::Unknown => "unknown",
-        }
-    }
-}
-
-/// One change made on this device that the server has not confirmed yet,
-/// or has refused.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct PendingAction {
-    /// Names the action for [`dismiss_rejected`].
-    pub seq: u64,
-    pub command_id: CommandId,
-    /// The command's name, e.g. `notifications.mark_read`.
-    pub name: String,
-    /// By this device's clock.
-    pub created_at: DateTime<Utc>,
-    pub state: ActionState,
-    /// The server's reason, for a refused action.
-    #[serde(default)]
-    pub reason: Option<ApiErrorBody>,
-}
+pub use houqin_shared::sync::{ActionState, PendingAction, SyncStatus};
 
 /// Whether changes can wait on this device for the server (the Tauri app's
 /// outbox). The web app saves online at once and has nothing pending.

@@ -88,21 +88,21 @@ impl Indicator {
 /// then a sync that is sending waiting changes (a background refresh with
 /// nothing to send is not worth a flicker); then offline; then waiting.
 pub fn indicator(status: &SyncStatus) -> Indicator {
+    // Photos waiting to go up wait like changes do.
+    let waiting = status.pending.saturating_add(status.uploads_pending);
     if status.rejected > 0 {
         Indicator::Rejected(status.rejected)
-    } else if status.syncing && status.pending > 0 {
+    } else if status.syncing && waiting > 0 {
         Indicator::Syncing
     } else if !status.online {
         if status.last_error.is_none() {
             // No attempt has answered yet (the app just started).
             Indicator::Syncing
         } else {
-            Indicator::Offline {
-                pending: status.pending,
-            }
+            Indicator::Offline { pending: waiting }
         }
-    } else if status.pending > 0 {
-        Indicator::Pending(status.pending)
+    } else if waiting > 0 {
+        Indicator::Pending(waiting)
     } else {
         Indicator::Online
     }
@@ -115,6 +115,7 @@ pub fn data_may_have_changed(before: &SyncStatus, after: &SyncStatus) -> bool {
     before.last_synced_at != after.last_synced_at
         || before.pending != after.pending
         || before.rejected != after.rejected
+        || before.uploads_pending != after.uploads_pending
         || (!before.online && after.online)
 }
 
@@ -292,8 +293,10 @@ mod tests {
         SyncStatus {
             online,
             syncing,
+            live: online,
             pending,
             rejected,
+            uploads_pending: 0,
             last_error: (!online).then(|| error(ErrorCode::Unavailable)),
             last_synced_at: None,
         }
@@ -341,6 +344,17 @@ mod tests {
             ..status(true, false, 1, 0)
         };
         assert_eq!(indicator(&failing), Pending(1));
+        // A photo waiting for upload counts as waiting.
+        let photo = SyncStatus {
+            uploads_pending: 2,
+            ..status(true, false, 1, 0)
+        };
+        assert_eq!(indicator(&photo), Pending(3));
+        let photo_offline = SyncStatus {
+            uploads_pending: 1,
+            ..status(false, false, 0, 0)
+        };
+        assert_eq!(indicator(&photo_offline), Offline { pending: 1 });
     }
 
     #[test]

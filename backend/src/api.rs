@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::{accounts, audit, authz, directory, http, notifications};
+use crate::{accounts, attachments, audit, authz, directory, http, notifications};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -102,6 +102,10 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(audit::list))
+        .routes(routes!(attachments::declare))
+        .routes(routes!(attachments::put_chunk))
+        .routes(routes!(attachments::get_status))
+        .routes(routes!(attachments::download))
         .routes(routes!(crate::sync::routes::push))
         .routes(routes!(crate::sync::routes::pull))
         .routes(routes!(crate::sync::events::ticket))

@@ -89,6 +89,13 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             Roles(ADMINS)
         }
         ("GET", "/api/v1/audit") => Roles(MANAGERS),
+        // Any signed-in user may attach photos (reports, inspections, proofs of
+        // delivery); the service whose command names them decides the rest.
+        ("POST", "/api/v1/attachments") => Authenticated,
+        ("PUT", "/api/v1/attachments/{sha256}/chunks/{offset}") => Authenticated,
+        ("GET", "/api/v1/attachments/{sha256}/status" | "/api/v1/attachments/{sha256}") => {
+            Authenticated
+        }
         // Every signed-in device syncs; what it may push or pull is decided per
         // command (its actor's roles) and per scope (the session's).
         ("POST", "/api/v1/sync/push") => Authenticated,

@@ -36,6 +36,7 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".into());
     req.extensions_mut().insert(ClientAddr(addr));
+    let api = req.uri().path().starts_with("/api/");
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let mut response = REQUEST_ID
         .scope(
@@ -55,6 +56,15 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
         .await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    // API answers are personal and current: no cache may keep or replay them
+    // (a replayed pull would take a device's cursors back). A route that
+    // knows better (an attachment, named by its content) says so itself.
+    if api {
+        response
+            .headers_mut()
+            .entry(axum::http::header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
     }
     response
 }

@@ -5,6 +5,7 @@
 
 pub mod accounts;
 pub mod api;
+pub mod attachments;
 pub mod audit;
 pub mod authz;
 pub mod config;

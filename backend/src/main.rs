@@ -277,6 +277,20 @@ async fn main() -> anyhow::Result<()> {
                             tracing::warn!(error = %e, "pruning sync tombstones failed; retried in 5 minutes")
                         }
                     }
+                    // An upload untouched for a week is abandoned (its device never came back).
+                    let week = chrono::Duration::days(7);
+                    match houqin_server::attachments::prune_unfinished(
+                        &db,
+                        housekeeping_clock.now() - week,
+                    )
+                    .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(pruned = n, "dropped abandoned uploads"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "dropping abandoned uploads failed; retried in 5 minutes")
+                        }
+                    }
                 }
             });
             tracing::info!(listen = %args.listen, "Houqin is serving at http://{}/", args.listen);

@@ -29,7 +29,16 @@ impl AppState {
         let postgres = db.backend() == sea_orm::DbBackend::Postgres;
         let pokes = crate::sync::Pokes::new(postgres);
         if postgres {
-            pokes.listen_postgres(config.database_url.clone());
+            // Serve only once pokes from other processes can reach this one's clients.
+            let ready = pokes.listen_postgres(config.database_url.clone());
+            if tokio::time::timeout(std::time::Duration::from_secs(10), ready)
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    "not yet listening for sync pokes; clients still pull on their timers"
+                );
+            }
         }
         Ok(AppState {
             db,

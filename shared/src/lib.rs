@@ -4,6 +4,7 @@
 //! reqwest) and builds for `wasm32-unknown-unknown`.
 
 pub mod accounts;
+pub mod attachments;
 pub mod audit;
 pub mod clock;
 pub mod directory;

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::ErrorCode;
+use crate::error::{ApiErrorBody, ErrorCode};
 use crate::ids::{ClientId, CommandId, UserId};
 
 /// The schema version of commands and changes this build speaks. The server
@@ -21,6 +21,95 @@ pub const SCHEMA_VERSION: u32 = 1;
 pub const PUSH_MAX_COMMANDS: usize = 500;
 /// The most changes one pull page carries (across scopes).
 pub const PULL_MAX_CHANGES: u32 = 5_000;
+
+/// `POST /sync/events/ticket`: opens this session's event stream
+/// (`GET /sync/events?ticket=…`) for a minute. Not an access token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EventTicket {
+    pub ticket: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The data of a `poke` event: these of the caller's scopes changed; pull them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Poke {
+    pub scopes: Vec<String>,
+}
+
+// ---- The engine's state, as the UI shows it --------------------------------
+//
+// The engine (native) answers these over IPC; the UI (wasm) decodes them.
+// Fields added later carry `#[serde(default)]`, so an older app or engine on
+// the other side still decodes.
+
+/// What is known about reaching the server and what waits for it: small and calm.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    /// The server answered the last attempt (false until it first does).
+    pub online: bool,
+    /// A sync is running now.
+    pub syncing: bool,
+    /// The server's live event stream is open: changes arrive within moments.
+    #[serde(default)]
+    pub live: bool,
+    /// Commands waiting for the server.
+    pub pending: u32,
+    /// Commands the server refused, kept until the user dismisses them.
+    pub rejected: u32,
+    /// Photos waiting to be uploaded.
+    #[serde(default)]
+    pub uploads_pending: u32,
+    /// Why the last attempt failed; `None` after a success (or before any).
+    #[serde(default)]
+    pub last_error: Option<ApiErrorBody>,
+    /// When the last complete sync finished, by this device's clock.
+    #[serde(default)]
+    pub last_synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionState {
+    /// Waiting to be sent, or sent and not yet answered.
+    Pending,
+    /// Done; leaves the list once the next pull shows its effect.
+    Accepted,
+    /// Refused by the server; `reason` says why.
+    Rejected,
+    /// A state this app version does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+impl ActionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionState::Pending => "pending",
+            ActionState::Accepted => "accepted",
+            ActionState::Rejected => "rejected",
+            ActionState::Unknown => "unknown",
+        }
+    }
+}
+
+/// One command queued on this device that the server has not confirmed
+/// yet, or has refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAction {
+    /// Names the action for dismissing a rejection.
+    pub seq: u64,
+    pub command_id: CommandId,
+    /// The command's name, e.g. `notifications.mark_read`.
+    pub name: String,
+    /// By this device's clock.
+    pub created_at: DateTime<Utc>,
+    pub state: ActionState,
+    /// The server's reason, for a refused command.
+    #[serde(default)]
+    pub reason: Option<ApiErrorBody>,
+}
 
 /// A command's wire name, e.g. `notifications.mark_read`: the payload type
 /// implements this so server, engine and UI spell it the same way.

@@ -170,8 +170,10 @@ pub(super) fn sync_status() -> SyncStatus {
     SyncStatus {
         online,
         syncing: false,
+        live: false,
         pending: 0,
         rejected: 0,
+        uploads_pending: 0,
         last_error: (!online).then(|| ApiErrorBody {
             code: ErrorCode::Unavailable,
             message: "the server cannot be reached".to_owned(),

@@ -476,6 +476,25 @@ pub async fn set_roles(
     let tx = state.db.write().await?;
     let (before, _) = roles_and_scopes(&*tx, id).await?;
     write_roles(&*tx, p.campus_id, id, &req.roles, &req.scopes).await?;
+    // The user's devices hold their profile: roles and scopes follow there too.
+    let (roles, scopes) = roles_and_scopes(&*tx, id).await?;
+    let profile = houqin_shared::accounts::Me {
+        id: UserId(id),
+        username: user.username.clone(),
+        display_name: user.display_name.clone(),
+        roles,
+        scopes,
+        lang: Lang::parse(&user.lang).unwrap_or_default(),
+        campus_id: houqin_shared::ids::CampusId(user.campus_id),
+    };
+    let mut changes = crate::sync::changes::Changes::default();
+    changes.put(
+        houqin_shared::sync::scope::user(id),
+        crate::sync::scopes::PROFILE,
+        id,
+        &profile,
+    );
+    let moved = crate::sync::changes::commit(&*tx, p.campus_id, changes, now).await?;
     let caller = Caller {
         addr: &addr.0,
         request_id: current_request_id(),
@@ -496,6 +515,7 @@ pub async fn set_roles(
     .await?;
     let out = summary(&*tx, user).await?;
     tx.commit().await?;
+    state.pokes.send(moved);
     Ok(Json(out))
 }
 

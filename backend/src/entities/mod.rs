@@ -142,6 +142,54 @@ pub mod sync_rows {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// An attachment (photo) of one campus, named by its content's SHA-256.
+pub mod attachments {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attachments")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub campus_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sha256: String,
+        pub size: i64,
+        pub mime: String,
+        pub received: i64,
+        pub complete: bool,
+        pub uploaded_by: Uuid,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// One uploaded chunk of an attachment, at its byte offset.
+pub mod attachment_chunks {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "attachment_chunks")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub campus_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub sha256: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub offset: i64,
+        pub data: Vec<u8>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// Server-wide secrets shared by every replica (the token signing key). Not campus data.
 pub mod server_secrets {
     use sea_orm::entity::prelude::*;
@@ -194,5 +242,7 @@ campus_rows!(
     user_roles,
     user_scopes,
     sessions,
-    notifications
+    notifications,
+    attachments,
+    attachment_chunks
 );

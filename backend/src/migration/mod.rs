@@ -6,6 +6,7 @@ use sea_orm_migration::prelude::*;
 
 mod m20261201_000001_core;
 mod m20261201_000002_sync;
+mod m20261201_000003_attachments;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261201_000001_core::Migration),
             Box::new(m20261201_000002_sync::Migration),
+            Box::new(m20261201_000003_attachments::Migration),
         ]
     }
 }

@@ -11,11 +11,10 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use chrono::{DateTime, Utc};
 use futures::Stream;
 use houqin_shared::ApiErrorBody;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use super::scopes;
 use crate::accounts::tokens::{AccessClaims, TokenError};
@@ -28,11 +27,7 @@ use sea_orm::EntityTrait;
 
 pub const TICKET_TTL_SECS: i64 = 60;
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct EventTicket {
-    pub ticket: String,
-    pub expires_at: DateTime<Utc>,
-}
+pub use houqin_shared::sync::{EventTicket, Poke};
 
 /// A ticket that opens this session's event stream for the next minute.
 #[utoipa::path(post, path = "/sync/events/ticket", tag = "sync",
@@ -52,12 +47,6 @@ pub async fn ticket(State(state): State<AppState>, p: Principal) -> Json<EventTi
 pub struct EventsQuery {
     /// From `POST /sync/events/ticket`.
     pub ticket: String,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Poke {
-    /// The caller's scopes that changed; pull them.
-    pub scopes: Vec<String>,
 }
 
 /// Server-sent events: `poke` with the changed scopes (one at connect, so a

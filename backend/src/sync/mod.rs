@@ -63,8 +63,11 @@ impl Pokes {
 
     /// Forwards NOTIFYs from PostgreSQL until the process ends, reconnecting
     /// with backoff (pokes missed meanwhile are covered by clients' timed pulls).
-    pub fn listen_postgres(&self, url: String) {
+    /// The returned receiver fires once the first LISTEN is in place.
+    pub fn listen_postgres(&self, url: String) -> tokio::sync::oneshot::Receiver<()> {
         let pokes = self.clone();
+        let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+        let mut ready_tx = Some(ready_tx);
         tokio::spawn(async move {
             let mut delay = std::time::Duration::from_millis(200);
             loop {
@@ -72,6 +75,9 @@ impl Pokes {
                     Ok(mut listener) => {
                         if listener.listen(PG_CHANNEL).await.is_ok() {
                             delay = std::time::Duration::from_millis(200);
+                            if let Some(tx) = ready_tx.take() {
+                                let _ = tx.send(());
+                            }
                             // Something may have changed while we were not listening.
                             while let Ok(n) = listener.recv().await {
                                 if let Ok(scopes) = serde_json::from_str::<Vec<String>>(n.payload())
@@ -87,5 +93,6 @@ impl Pokes {
                 delay = (delay * 2).min(std::time::Duration::from_secs(10));
             }
         });
+        ready_rx
     }
 }

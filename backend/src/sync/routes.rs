@@ -427,14 +427,35 @@ pub async fn pull(
             query = query.filter(sync_rows::Column::Data.is_not_null());
         }
         let asked = remaining;
-        let rows = query
+        let mut rows = query
             .order_by_asc(sync_rows::Column::Version)
             .limit(asked)
             .all(&tx)
             .await?;
-        remaining -= rows.len() as u64;
-        let last_version = rows.last().map(|r| seq_u64(r.version));
-        let complete = (rows.len() as u64) < asked || last_version == Some(current);
+        let horizon = seq_u64(meta.horizon);
+        let full_page = (rows.len() as u64) == asked;
+        let mut covered = rows.last().map(|r| seq_u64(r.version));
+        if reset && full_page && covered.is_some_and(|v| v < horizon) {
+            // A snapshot page must not end below the tombstone horizon: the next
+            // pull would take that cursor for a stale one and reset again, forever.
+            // So the first page of a reset runs at least to the horizon.
+            let after = rows.last().map(|r| r.version).unwrap_or(0);
+            let rest = sync_rows::Entity::find()
+                .filter(sync_rows::Column::Scope.eq(&scope))
+                .filter(sync_rows::Column::Data.is_not_null())
+                .filter(sync_rows::Column::Version.gt(after))
+                .filter(sync_rows::Column::Version.lte(horizon as i64))
+                .order_by_asc(sync_rows::Column::Version)
+                .all(&tx)
+                .await?;
+            rows.extend(rest);
+            // Every live row up to the horizon is in this page; the pruned
+            // tombstones below it need not be: the client dropped its rows.
+            covered = Some(horizon);
+        }
+        remaining = remaining.saturating_sub(rows.len() as u64);
+        let last_version = covered;
+        let complete = !full_page || last_version == Some(current);
         let version = if complete {
             current
         } else {

@@ -34,6 +34,14 @@ const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/notifications", Who::SignedIn),
     ("POST", "/api/v1/notifications/read", Who::SignedIn),
     ("GET", "/api/v1/audit", MANAGERS),
+    ("POST", "/api/v1/attachments", Who::SignedIn),
+    (
+        "PUT",
+        "/api/v1/attachments/{sha256}/chunks/{offset}",
+        Who::SignedIn,
+    ),
+    ("GET", "/api/v1/attachments/{sha256}/status", Who::SignedIn),
+    ("GET", "/api/v1/attachments/{sha256}", Who::SignedIn),
     ("POST", "/api/v1/sync/push", Who::SignedIn),
     ("GET", "/api/v1/sync/pull", Who::SignedIn),
     ("POST", "/api/v1/sync/events/ticket", Who::SignedIn),
@@ -150,6 +158,8 @@ async fn matrix(db: TestDb) {
                 .expect("row");
             let concrete = path
                 .replace("{id}", &uuid::Uuid::now_v7().to_string())
+                .replace("{sha256}", &"0".repeat(64))
+                .replace("{offset}", "0")
                 .replacen("/api/v1", "", 1);
             let method = Method::from_bytes(method.as_bytes()).expect("method");
             // An empty object is refused by every write's validation, so allowed calls change nothing.

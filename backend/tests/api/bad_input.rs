@@ -483,6 +483,54 @@ async fn bad_input(db: TestDb) {
             "room_id",
         ),
     ];
+    // Attachments: the declaration, the hash in the path, the chunk itself.
+    let sha = "ab".repeat(32);
+    let declare =
+        |sha256: &str, size: u64, mime: &str| json!({"sha256": sha256, "size": size, "mime": mime});
+    for (body, field) in [
+        (declare("not-a-hash", 10, "image/png"), "sha256"),
+        (declare(&sha, 0, "image/png"), "size"),
+        (declare(&sha, 8 * 1024 * 1024 + 1, "image/png"), "size"),
+        (declare(&sha, 10, "image/gif"), "mime"),
+        (declare(&sha, 10, "text/plain"), "mime"),
+    ] {
+        cases.push(case(
+            "POST",
+            "/api/v1/attachments",
+            "/attachments",
+            body,
+            field,
+        ));
+    }
+    let chunk_route = "/api/v1/attachments/{sha256}/chunks/{offset}";
+    for (path, bytes, field) in [
+        (
+            "/attachments/xyz/chunks/0".to_string(),
+            vec![1u8; 10],
+            "sha256",
+        ),
+        (
+            format!("/attachments/{sha}/chunks/-1"),
+            vec![1u8; 10],
+            "offset",
+        ),
+        (format!("/attachments/{sha}/chunks/0"), Vec::new(), "body"),
+        (
+            format!("/attachments/{sha}/chunks/0"),
+            vec![0u8; 1024 * 1024 + 1],
+            "body",
+        ),
+    ] {
+        cases.push(Case {
+            method: "PUT",
+            route: chunk_route,
+            path,
+            body: Body::Raw("application/octet-stream", bytes),
+            status: 422,
+            code: "validation",
+            field: Some(field),
+        });
+    }
     // CSV imports: the body itself is wrong.
     for (bytes, field) in [
         (vec![0xff, 0xfe, 0x00], "body"),

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod admin;
+mod attachments;
 mod authz_matrix;
 mod bad_input;
 mod cli;

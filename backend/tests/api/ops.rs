@@ -26,6 +26,23 @@ async fn health_and_openapi() {
         ready.request_id.is_some(),
         "every response carries a request id"
     );
+    // No cache keeps or replays an API answer (a replayed pull would move a
+    // device's cursors back).
+    for path in ["/ready", "/sync/pull?client_id=x", "/nowhere"] {
+        let res = api
+            .http
+            .get(format!("{}{path}", api.base))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(
+            res.headers()
+                .get("cache-control")
+                .and_then(|v| v.to_str().ok()),
+            Some("no-store"),
+            "{path}"
+        );
+    }
 
     let doc = api.openapi().await;
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));

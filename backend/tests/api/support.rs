@@ -159,6 +159,8 @@ pub async fn counts(server: &TestServer) -> Vec<(String, i64)> {
         "devices",
         "notifications",
         "audit_log",
+        "attachments",
+        "attachment_chunks",
     ] {
         let row = conn
             .query_one_raw(Statement::from_string(

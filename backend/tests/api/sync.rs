@@ -393,6 +393,16 @@ async fn technician_moves_zone(db: TestDb) {
         vec![format!("zone:{old_zone}")],
         "the old zone's rows are dropped"
     );
+    let profile = after
+        .scopes
+        .iter()
+        .flat_map(|s| s.changes.iter())
+        .find(|c| c.entity == "profile")
+        .expect("the profile follows the role change");
+    assert_eq!(
+        profile.data.as_ref().expect("data")["scopes"][0]["id"],
+        new_zone.as_str()
+    );
     let gained = after
         .scopes
         .iter()

@@ -7,7 +7,9 @@
 //! - [`store`]: the local SQLite database (versioned migrations, WAL,
 //!   `synchronous=FULL`), including the sync tables (outbox, mirror, overlay).
 //! - [`session`]: the signed-in session, restored after a restart.
-//! - [`client`]: HTTP to the backend's REST API, sync endpoints included.
+//! - [`client`]: HTTP to the backend's REST API, sync endpoints included, over
+//!   a [`client::Transport`] (reqwest in the app; the sync simulation carries
+//!   the bytes to a backend in the same process, with faults).
 //! - [`sync`]: the client half of the sync protocol (DESIGN.md, "Offline-first
 //!   sync"): [`Engine::enqueue`], [`Engine::sync_once`], [`Engine::run_sync_loop`],
 //!   and what the UI reads ([`Engine::status`], [`Engine::pending`], [`Engine::rows`]).
@@ -37,9 +39,12 @@ use serde_json::Value;
 use tracing::instrument;
 
 pub use error::OpenError;
-pub use sync::{ActionState, PendingAction, RowFilter, SyncReport, SyncSchedule, SyncStatus};
+pub use sync::{
+    ActionState, Attachment, PendingAction, RowFilter, SyncReport, SyncSchedule, SyncStatus,
+    Upload, UploadState,
+};
 
-use client::{ApiMethod, ApiPath, ApiRequest, ClientError, ServerClient};
+use client::{ApiMethod, ApiPath, ApiRequest, ClientError, RequestBody, ServerClient};
 use error::EngineError;
 use session::{SessionInfo, StoredSession};
 use store::Store;
@@ -96,10 +101,25 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Opens or creates the local store in `config.data_dir`.
+    /// Opens or creates the local store in `config.data_dir`; talks to
+    /// `config.server_url` over HTTP.
     pub fn open(config: EngineConfig) -> Result<Self, OpenError> {
-        let store = Store::open(&config.data_dir)?;
         let client = ServerClient::new(&config.server_url)?;
+        Self::open_with(config, client)
+    }
+
+    /// Like [`Engine::open`], with the bytes carried by `transport` instead of
+    /// HTTP (`config.server_url` is then only logged): a backend in the same
+    /// process, a network with faults. Used by the sync simulation.
+    pub fn open_with_transport(
+        config: EngineConfig,
+        transport: Arc<dyn client::Transport>,
+    ) -> Result<Self, OpenError> {
+        Self::open_with(config, ServerClient::over(transport))
+    }
+
+    fn open_with(config: EngineConfig, client: ServerClient) -> Result<Self, OpenError> {
+        let store = Store::open(&config.data_dir)?;
         let device_id = store.device_id().to_owned();
         let client_id = device_id
             .parse::<ClientId>()
@@ -215,7 +235,7 @@ impl Engine {
             let request = ApiRequest {
                 method,
                 path,
-                body,
+                body: body.map(RequestBody::Json),
                 query: &[],
                 bearer: Some(&token),
             };

@@ -105,6 +105,22 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (entity, id)
     ) STRICT;
     ",
+    // 3: photos and other attachments, named by the SHA-256 of their bytes.
+    r"
+    -- Queued for upload ('pending'), on the server ('uploaded', kept as the
+    -- local copy), or refused by it ('rejected', with its reason as JSON).
+    -- The bytes live here, not in loose files: they commit with the row.
+    CREATE TABLE attachments (
+        sha256 TEXT PRIMARY KEY,
+        mime TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'uploaded', 'rejected')),
+        rejection TEXT,
+        created_at TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 #[derive(Debug, thiserror::Error)]

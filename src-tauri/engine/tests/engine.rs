@@ -1,6 +1,8 @@
 //! The engine against the real backend, in process: each test starts its own
 //! server (port 0, fresh SQLite database, demo campus: username = role, password `demo`).
-//! Sessions here; the sync client in `engine/sync.rs`.
+//! Sessions here; the sync client in `engine/sync.rs`; photo uploads in
+//! `engine/attachments.rs`; the seeded
+//! deterministic simulation of sync in `engine/sim/`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -14,8 +16,12 @@ use houqin_shared::ids::SessionId;
 /// An authenticated endpoint every role may read: the caller's own profile.
 const ME: &str = "/me";
 
+#[path = "engine/attachments.rs"]
+mod attachments;
 #[path = "engine/harness.rs"]
 mod harness;
+#[path = "engine/sim/mod.rs"]
+mod sim;
 #[path = "engine/sync.rs"]
 mod sync;
 

@@ -15,11 +15,13 @@
 //! - `outbox`: the queued commands (SQL).
 //! - `mirror`: the server's rows per scope, cursors, and the optimistic overlay (SQL).
 //! - `local`: each command's shape check and optimistic effect, one function per command.
-//! - `attachments` (not yet): the resumable, content-addressed upload queue
-//!   for photos. Its own table (content hash, size, bytes confirmed, state);
-//!   an attachment is uploaded in chunks before the commands that name it by
-//!   hash are pushed, so `push` will first ask it which seqs are ready.
+//! - `events`: the live event stream; each poke wakes the sync loop.
+//! - `attachments`: the resumable, content-addressed upload queue for photos;
+//!   every push first uploads what is pending, so the commands that name a
+//!   photo by hash reach the server after it.
 
+mod attachments;
+mod events;
 mod local;
 mod mirror;
 mod outbox;
@@ -29,7 +31,6 @@ pub mod schedule;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use chrono::{DateTime, Utc};
 use houqin_shared::ids::CommandId;
 use houqin_shared::sync::{Outcome, PullResponse, PushRequest, SCHEMA_VERSION};
 use houqin_shared::{ApiErrorBody, ErrorCode};
@@ -38,6 +39,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tracing::instrument;
 
+pub use attachments::{Attachment, Upload, UploadState};
+pub use houqin_shared::sync::{ActionState, PendingAction, SyncStatus};
 pub use mirror::RowFilter;
 pub use schedule::SyncSchedule;
 
@@ -56,48 +59,6 @@ const MAX_PULL_PAGES: u32 = 200;
 /// never agrees cannot keep the client pulling forever.
 const MAX_REREADS: u32 = 1;
 
-/// What the UI shows about syncing: small and calm.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SyncStatus {
-    /// The server answered the last attempt (false until it first does).
-    pub online: bool,
-    /// A sync is running now.
-    pub syncing: bool,
-    /// Commands waiting for the server.
-    pub pending: u32,
-    /// Commands the server refused, kept until the user dismisses them.
-    pub rejected: u32,
-    /// Why the last attempt failed; `None` after a success.
-    pub last_error: Option<ApiErrorBody>,
-    /// When the last complete sync finished, by this device's clock.
-    pub last_synced_at: Option<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionState {
-    /// Waiting to be sent, or sent and not yet answered.
-    Pending,
-    /// Done; leaves the list once the next pull shows its effect.
-    Accepted,
-    /// Refused by the server; `reason` says why.
-    Rejected,
-}
-
-/// One queued command, for the UI's list of what has not gone through.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PendingAction {
-    /// Pass to `dismiss_rejected`.
-    pub seq: u64,
-    pub command_id: CommandId,
-    pub name: String,
-    /// By this device's clock.
-    pub created_at: DateTime<Utc>,
-    pub state: ActionState,
-    /// The server's reason, for a rejected command.
-    pub reason: Option<ApiErrorBody>,
-}
-
 /// What one sync did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncReport {
@@ -110,6 +71,10 @@ pub struct SyncReport {
     pub changes: u32,
     /// Scopes whose checksum disagreed and were re-read.
     pub rereads: u32,
+    /// Attachments whose upload finished.
+    pub uploads: u32,
+    /// Attachment bytes sent (a resent chunk counts again).
+    pub upload_bytes: u64,
 }
 
 /// The engine's sync state in memory (what is durable lives in the store).
@@ -118,6 +83,8 @@ pub(crate) struct SyncRuntime {
     /// Held for a whole sync: one at a time.
     running: tokio::sync::Mutex<()>,
     syncing: AtomicBool,
+    /// The event stream is open.
+    live: AtomicBool,
     health: Mutex<Health>,
     /// Wakes the sync loop (a local write, a sign-in).
     poke: tokio::sync::Notify,
@@ -136,6 +103,7 @@ impl SyncRuntime {
         Self {
             running: tokio::sync::Mutex::new(()),
             syncing: AtomicBool::new(false),
+            live: AtomicBool::new(false),
             health: Mutex::new(Health::default()),
             poke: tokio::sync::Notify::new(),
             jitter: Mutex::new(Jitter::new(jitter_seed)),
@@ -293,6 +261,8 @@ impl Engine {
     }
 
     async fn push_inner(&self, report: &mut SyncReport) -> Result<(), EngineError> {
+        // Photos first: the commands that name them are checked against them.
+        self.upload_inner(report).await?;
         let mut resume = None;
         for _ in 0..MAX_PUSH_ROUNDS {
             let (batch, entries, oldest) = {
@@ -393,16 +363,24 @@ impl Engine {
         let read = || -> Result<_, StoreError> {
             let store = self.lock_store();
             let (pending, rejected) = outbox::counts(store.conn())?;
-            Ok((pending, rejected, outbox::last_synced_at(store.conn())?))
+            let uploads = attachments::pending_count(store.conn())?;
+            Ok((
+                pending,
+                rejected,
+                uploads,
+                outbox::last_synced_at(store.conn())?,
+            ))
         };
-        let (pending, rejected, last_synced_at) =
+        let (pending, rejected, uploads_pending, last_synced_at) =
             read().map_err(|e| EngineError::from(e).into_api("status"))?;
         let health = self.sync.health();
         Ok(SyncStatus {
             online: health.online,
             syncing: self.sync.syncing.load(Ordering::SeqCst),
+            live: self.sync.live.load(Ordering::SeqCst),
             pending,
             rejected,
+            uploads_pending,
             last_error: health.last_error.clone(),
             last_synced_at,
         })
@@ -447,9 +425,12 @@ impl Engine {
     }
 
     /// Syncs now, then every `schedule.interval`; after failures, with
-    /// exponential backoff and jitter; and at once when a write or sign-in
-    /// pokes it (unless it is backing off). Runs until its task is dropped.
+    /// exponential backoff and jitter; and at once when a write, a sign-in or
+    /// the server's event stream pokes it (unless it is backing off). Holds
+    /// the event stream open alongside. Runs until its task is dropped.
     pub async fn run_sync_loop(self: Arc<Self>, schedule: SyncSchedule) {
+        let listener = tokio::spawn(self.clone().listen_for_pokes(schedule));
+        let _listener = AbortOnDrop(listener);
         let mut deadline = tokio::time::Instant::now();
         loop {
             tokio::select! {
@@ -464,6 +445,15 @@ impl Engine {
             let _ = self.sync_once().await;
             deadline = tokio::time::Instant::now() + self.sync.next_wait(&schedule);
         }
+    }
+}
+
+/// Stops a spawned task when its owner ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -547,6 +537,7 @@ fn count(n: usize) -> u32 {
 mod tests {
     use super::*;
     use crate::store::Store;
+    use chrono::Utc;
     use houqin_shared::ids::UserId;
     use houqin_shared::sync::{Change, CommandOutcome, Outcome, ScopeChanges, row_hash, scope};
     use serde_json::json;

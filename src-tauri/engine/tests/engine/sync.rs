@@ -500,3 +500,52 @@ async fn nothing_is_queued_without_a_session() {
     assert_eq!(engine.status().unwrap().pending, 0);
     assert_eq!(engine.pending().unwrap(), vec![]);
 }
+
+#[tokio::test]
+async fn a_change_made_elsewhere_arrives_by_poke_not_by_the_timer() {
+    let backend = Backend::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Arc::new(open(dir.path(), &backend.url()));
+    let me = engine.login(login_as("student", "demo")).await.unwrap();
+    // The timer alone would not sync again for an hour.
+    let schedule = SyncSchedule {
+        interval: Duration::from_secs(3600),
+        retry_base: Duration::from_millis(50),
+        retry_max: Duration::from_millis(200),
+    };
+    let sync_loop = tokio::spawn(engine.clone().run_sync_loop(schedule));
+    let ready = wait_for(|| {
+        let status = engine.status().unwrap();
+        status.live && status.last_synced_at.is_some() && !status.syncing
+    })
+    .await;
+    assert!(ready, "{:?}", engine.status().unwrap());
+    let before = notifications_of(&engine, me.id);
+    assert!(!all_read(&before), "{before:?}");
+
+    // The same student reads everything on another device.
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", backend.url()))
+        .json(&json!({"username": "student", "password": "demo", "device_id": "phone-2"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap();
+    let res = http
+        .post(format!("{}/api/v1/notifications/read", backend.url()))
+        .bearer_auth(token)
+        .json(&json!({"ids": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 204);
+
+    let arrived = wait_for(|| all_read(&notifications_of(&engine, me.id))).await;
+    sync_loop.abort();
+    assert!(arrived, "the poke brought the change");
+    assert_eq!(engine.pending().unwrap(), vec![], "nothing was queued here");
+}
