@@ -32,7 +32,9 @@ step "building the desktop app (the e2e tests drive it)"
 cargo build -p houqin-desktop
 step_done
 
-step "cargo test --workspace"
+# The sync simulation runs 400 schedules by default; CI runs thousands.
+export HOUQIN_SIM_SCHEDULES="${HOUQIN_SIM_SCHEDULES:-2000}"
+step "cargo test --workspace (sync simulation: $HOUQIN_SIM_SCHEDULES schedules)"
 cargo test --workspace
 step_done
 

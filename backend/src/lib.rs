@@ -15,6 +15,7 @@ pub mod entities;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod ledger;
 pub mod migration;
 pub mod notifications;
 pub mod seed;

@@ -49,6 +49,9 @@ enum Command {
     Seed(SeedArgs),
     /// Bring the database schema up to date and exit.
     Migrate,
+    /// Recompute every ledger account's sums from its transfers, check that
+    /// debits equal credits, print every difference; exit 1 if there is any.
+    AuditLedger,
 }
 
 #[derive(Debug, clap::Args)]
@@ -219,6 +222,39 @@ async fn main() -> anyhow::Result<()> {
                 .context("cannot open the database")?;
             println!("The database schema is up to date.");
         }
+        Command::AuditLedger => {
+            let db = Db::connect(&url)
+                .await
+                .context("cannot open the database")?;
+            let report = houqin_server::ledger::audit(&db)
+                .await
+                .context("the audit could not read the ledger")?;
+            println!(
+                "Ledger audit: {} accounts, {} transfers; debits posted {} fen, credits posted {} fen.",
+                report.accounts,
+                report.transfers,
+                report.total_debits_posted,
+                report.total_credits_posted
+            );
+            for d in &report.differences {
+                let account = d
+                    .account_id
+                    .map_or_else(|| "the books".to_string(), |a| format!("account {a}"));
+                println!(
+                    "  DIFFERENCE {account}: {} stored {} computed {} (off by {})",
+                    d.field,
+                    d.stored,
+                    d.computed,
+                    d.stored - d.computed
+                );
+            }
+            if report.balanced() {
+                println!("Every account agrees with its transfers and the books balance.");
+            } else {
+                println!("{} differences found.", report.differences.len());
+                std::process::exit(1);
+            }
+        }
         Command::Seed(args) => {
             let scale = parse_scale(&args.scale)?;
             let db = Db::connect(&url)
@@ -275,6 +311,13 @@ async fn main() -> anyhow::Result<()> {
                         Ok(n) => tracing::info!(pruned = n, "pruned old sync tombstones"),
                         Err(e) => {
                             tracing::warn!(error = %e, "pruning sync tombstones failed; retried in 5 minutes")
+                        }
+                    }
+                    match houqin_server::ledger::expire_due(&db, housekeeping_clock.now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(expired = n, "released expired payment holds"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "releasing expired holds failed; retried in 5 minutes")
                         }
                     }
                     // An upload untouched for a week is abandoned (its device never came back).

@@ -10,6 +10,7 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod ledger;
 pub mod money;
 pub mod notifications;
 pub mod services;

@@ -142,6 +142,43 @@ pub mod sync_rows {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+entity!(
+    /// A ledger account: its four sums and its limits (`shared::ledger`).
+    ledger_accounts, "ledger_accounts" {
+    campus_id: Uuid, kind: String, holder: String, owner_id: Option<Uuid>,
+    debits_posted: i64, credits_posted: i64, debits_pending: i64, credits_pending: i64,
+    credit_limit: i64, frozen: bool, created_at: DateTimeUtc, updated_at: DateTimeUtc,
+});
+entity!(
+    /// An immutable ledger transfer; its id is the client's idempotency key.
+    ledger_transfers, "ledger_transfers" {
+    campus_id: Uuid, debit_account_id: Uuid, credit_account_id: Uuid, amount: i64,
+    phase: String, pending_id: Option<Uuid>, timeout_secs: Option<i32>, code: String,
+    linked: bool, reference: Option<String>, created_at: DateTimeUtc,
+});
+
+/// The state of a pending (two-phase) transfer: the transfer itself never changes.
+pub mod ledger_pending {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "ledger_pending")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub transfer_id: Uuid,
+        pub campus_id: Uuid,
+        pub state: String,
+        pub expires_at: Option<DateTimeUtc>,
+        pub resolved_by: Option<Uuid>,
+        pub resolved_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// An attachment (photo) of one campus, named by its content's SHA-256.
 pub mod attachments {
     use sea_orm::entity::prelude::*;
@@ -244,5 +281,8 @@ campus_rows!(
     sessions,
     notifications,
     attachments,
-    attachment_chunks
+    attachment_chunks,
+    ledger_accounts,
+    ledger_transfers,
+    ledger_pending
 );

@@ -7,6 +7,7 @@ use sea_orm_migration::prelude::*;
 mod m20261201_000001_core;
 mod m20261201_000002_sync;
 mod m20261201_000003_attachments;
+mod m20261201_000004_ledger;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_core::Migration),
             Box::new(m20261201_000002_sync::Migration),
             Box::new(m20261201_000003_attachments::Migration),
+            Box::new(m20261201_000004_ledger::Migration),
         ]
     }
 }

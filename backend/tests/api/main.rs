@@ -9,6 +9,7 @@ mod bad_input;
 mod cli;
 mod crash;
 mod isolation;
+mod ledger;
 mod ops;
 mod support;
 mod sync;

@@ -65,10 +65,13 @@
 //!
 //! Running it:
 //! - `cargo test -p houqin-engine sim::` — [`DEFAULT_SCHEDULES`] schedules
-//!   (seeds 0..), about a minute in a debug build on a loaded 2-core machine.
+//!   (seeds 0..), about a minute in a debug build on 2 cores; `scripts/test.sh`
+//!   (CI) sets `HOUQIN_SIM_SCHEDULES=2000`.
 //! - `HOUQIN_SIM_SCHEDULES=100000 cargo test -p houqin-engine --release sim::`
-//!   — the longer run (about 75 ms a schedule in release; 4,000 take five
-//!   minutes); `HOUQIN_SIM_FIRST=<n>` starts at seed `n`.
+//!   — the longer run (about 60 ms a schedule in release on 2 cores; 10,000
+//!   take ten minutes); `HOUQIN_SIM_FIRST=<n>` starts at seed `n`.
+//! - Schedules run in lanes side by side (`HOUQIN_SIM_LANES`, default: the
+//!   cores, at most 4); each schedule is still one thread, one step at a time.
 //! - `HOUQIN_SIM_SEED=<n> cargo test -p houqin-engine sim:: -- --nocapture`
 //!   reruns exactly schedule `n` and prints its steps. A failure prints the
 //!   seed, the steps (with the faults each met) and this command.
@@ -272,27 +275,58 @@ fn simulation() {
         Some(seed) => vec![seed],
         None => (first..first.saturating_add(count)).collect(),
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
-    runtime.block_on(async {
-        let template = Template::build().await;
-        let started = Instant::now();
-        let mut totals = world::Totals::default();
-        for &seed in &seeds {
-            match world::run(&template, seed, only.is_some()).await {
-                Ok(stats) => totals.add(&stats),
-                Err(failure) => panic!("{failure}"),
-            }
+    // Schedules are independent worlds: lanes run them side by side, each on
+    // its own thread and runtime (a schedule itself stays single-threaded and
+    // deterministic). Most of a schedule's time is spent handing queries to
+    // SQLite's worker threads, so lanes help even beyond the core count.
+    let lanes = match only {
+        Some(_) => 1,
+        None => env_u64("HOUQIN_SIM_LANES").map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get().min(4)),
+            |n| usize::try_from(n.clamp(1, 16)).unwrap_or(1),
+        ),
+    };
+    let runtime = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+    };
+    let template = Arc::new(runtime().block_on(Template::build()));
+    let started = Instant::now();
+    let verbose = only.is_some();
+    let handles: Vec<_> = (0..lanes)
+        .map(|lane| {
+            let mine: Vec<u64> = seeds.iter().copied().skip(lane).step_by(lanes).collect();
+            let template = template.clone();
+            std::thread::spawn(move || {
+                runtime().block_on(async {
+                    let mut totals = world::Totals::default();
+                    for seed in mine {
+                        totals.add(&world::run(&template, seed, verbose).await?);
+                    }
+                    Ok::<_, String>(totals)
+                })
+            })
+        })
+        .collect();
+    let mut totals = world::Totals::default();
+    let mut failures = Vec::new();
+    for handle in handles {
+        match handle.join() {
+            Ok(Ok(lane)) => totals.add(&lane),
+            Ok(Err(failure)) => failures.push(failure),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
-        eprintln!(
-            "sync simulation: {} schedules (seeds {}..={}) in {:.1} s: {totals}",
-            seeds.len(),
-            seeds.first().copied().unwrap_or(0),
-            seeds.last().copied().unwrap_or(0),
-            started.elapsed().as_secs_f64(),
-        );
-        drop(template);
-    });
+    }
+    if let Some(failure) = failures.first() {
+        panic!("{failure}");
+    }
+    eprintln!(
+        "sync simulation: {} schedules (seeds {}..={}) in {:.1} s on {lanes} lanes: {totals}",
+        seeds.len(),
+        seeds.first().copied().unwrap_or(0),
+        seeds.last().copied().unwrap_or(0),
+        started.elapsed().as_secs_f64(),
+    );
 }
