@@ -23,7 +23,12 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use houqin_shared::accounts::{ChangePasswordRequest, Lang, LoginRequest, Me, SetLangRequest};
+use houqin_shared::ids::{CardId, TransferId};
+use houqin_shared::ledger::TransferCode;
 use houqin_shared::notifications::{MarkRead, NotificationList};
+use houqin_shared::payments::{
+    Card, ReportCardLost, SetPin, Statement, TopUp, Wallet, WalletSettings, WalletSummary,
+};
 use houqin_shared::{ApiErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -217,6 +222,89 @@ pub async fn mark_read(req: MarkRead) -> Result<(), ApiError> {
         Host::Browser => call(Method::Post, "/notifications/read", Some(encode(&req)?)).await,
         Host::Tauri => tauri::enqueue(&req).await,
     }
+}
+
+// ---- Campus card and payments ------------------------------------------------
+
+/// The wallet as the page shows it: from the server, or — in the app with
+/// no network — as the last sync left it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WalletView {
+    Live(Wallet),
+    /// Offline: the balance and cards from this device's synced rows (its
+    /// queued changes applied, e.g. a card reported lost offline).
+    Saved {
+        summary: Option<WalletSummary>,
+        cards: Vec<Card>,
+    },
+}
+
+/// The signed-in person's wallet. In the app the cards come from the
+/// engine's view, so a card reported lost offline shows frozen at once.
+pub async fn wallet() -> Result<WalletView, ApiError> {
+    match host() {
+        Host::Browser => call(Method::Get, "/wallet", None)
+            .await
+            .map(WalletView::Live),
+        Host::Tauri => match call::<Wallet>(Method::Get, "/wallet", None).await {
+            Ok(mut live) => {
+                let (_, cards) = tauri::saved_wallet().await?;
+                if !cards.is_empty() {
+                    live.cards = cards;
+                }
+                Ok(WalletView::Live(live))
+            }
+            Err(e) if e.is_unreachable() => {
+                let (summary, cards) = tauri::saved_wallet().await?;
+                Ok(WalletView::Saved { summary, cards })
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// One page of the statement, newest first; `code` narrows it to one kind
+/// of movement, `before` continues after a previous page.
+pub async fn statement(
+    code: Option<TransferCode>,
+    before: Option<TransferId>,
+) -> Result<Statement, ApiError> {
+    let mut path = "/wallet/transfers?limit=20".to_owned();
+    if let Some(code) = code {
+        path.push_str("&code=");
+        path.push_str(code.slug());
+    }
+    if let Some(before) = before {
+        path.push_str(&format!("&before={before}"));
+    }
+    call(Method::Get, &path, None).await
+}
+
+/// Tops up through the payment gateway (the demo's simulator).
+pub async fn top_up(req: TopUp) -> Result<Wallet, ApiError> {
+    call(Method::Post, "/wallet/top-ups", Some(encode(&req)?)).await
+}
+
+pub async fn wallet_settings(req: WalletSettings) -> Result<Wallet, ApiError> {
+    call(Method::Put, "/wallet/settings", Some(encode(&req)?)).await
+}
+
+pub async fn set_pin(req: SetPin) -> Result<(), ApiError> {
+    call(Method::Put, "/wallet/pin", Some(encode(&req)?)).await
+}
+
+/// Freezes a card reported lost: at once in the browser; in the app queued
+/// (works offline) and shown frozen at once.
+pub async fn report_card_lost(req: ReportCardLost) -> Result<(), ApiError> {
+    match host() {
+        Host::Browser => call(Method::Post, "/cards/report-lost", Some(encode(&req)?)).await,
+        Host::Tauri => tauri::enqueue(&req).await,
+    }
+}
+
+pub async fn unfreeze_card(id: CardId) -> Result<Card, ApiError> {
+    let body = serde_json::json!({});
+    call(Method::Post, &format!("/cards/{id}/unfreeze"), Some(body)).await
 }
 
 // ---- Sync ------------------------------------------------------------------

@@ -94,6 +94,71 @@ keys! {
     ServicesTitle => "服务", "Services";
     ServicesIntro => "以下是你当前身份可以使用的服务。", "These are the services for your current role.";
     ServiceUnavailableTitle => "此服务尚未开放", "This service is not available yet";
+    WalletBalance => "余额", "Balance";
+    WalletAvailable => "可用（扣除待取餐订单）", "Available (less orders awaiting pickup)";
+    WalletSubsidy => "补助", "Subsidy";
+    SpentToday => "今日已消费 / 每日限额", "Spent today / daily limit";
+    WalletOwed => "待补缴", "Owed";
+    WalletOwedNote => "离线消费时余额不足，下次充值会自动补缴；补缴前暂停离线支付。",
+        "An offline purchase went over your balance. Your next top-up pays it; until then offline payment is paused.";
+    WalletSavedNote => "当前无网络，显示的是上次同步时的余额和卡片。挂失仍可操作，联网后自动生效。",
+        "You are offline: this is the balance and cards from the last sync. Reporting a card lost still works and takes effect when you are back online.";
+    CardsTitle => "我的校园卡", "My campus cards";
+    NoCards => "还没有校园卡，请到校园卡服务中心办理。", "No campus card yet. Get one at the card office.";
+    CardNumber => "卡号", "Card";
+    CardActive => "正常", "Active";
+    CardFrozen => "已挂失", "Reported lost";
+    CardReplaced => "已补办新卡，此卡作废", "Replaced; no longer valid";
+    CardReportLost => "挂失", "Report lost";
+    CardUnfreeze => "解除挂失", "Found it: unfreeze";
+    CardReportedLost => "已挂失：所有窗口将拒绝这张卡。扫码付款不受影响。",
+        "Reported lost: every window now refuses this card. Paying by QR code still works.";
+    CardUnfrozen => "已解除挂失，这张卡可以正常使用了。", "Unfrozen: the card works again.";
+    TopUpTitle => "充值", "Top up";
+    Simulator => "模拟支付", "Simulator";
+    TopUpSimulatorNote => "演示环境使用模拟的支付网关，不会产生真实扣款。",
+        "This demo uses a simulated payment gateway; no real money moves.";
+    AmountYuan => "金额（元）", "Amount (yuan)";
+    TopUpSubmit => "充值", "Top up";
+    TopUpDone => "充值成功。", "Topped up.";
+    ErrAmount => "请输入正确的金额，例如 12.50。", "Enter an amount in yuan, like 12.50.";
+    StatementTitle => "账单", "Statement";
+    StatementFilter => "显示", "Show";
+    FilterAll => "全部", "All";
+    FilterSales => "消费", "Purchases";
+    FilterTopUps => "充值", "Top-ups";
+    StatementEmpty => "暂无记录。", "Nothing here yet.";
+    LoadMore => "加载更多", "Load more";
+    CodeTopUp => "充值", "Top-up";
+    CodeSale => "消费", "Purchase";
+    CodeSubsidySale => "消费（补助）", "Purchase (subsidy)";
+    CodeSubsidyGrant => "补助发放", "Subsidy granted";
+    CodeRefund => "退款", "Refund";
+    CodeSweep => "结算", "Settlement";
+    CodeReceivable => "离线超额消费", "Offline shortfall";
+    CodeCollection => "补缴", "Repayment";
+    CodeWithdrawal => "余额退还", "Balance paid out";
+    CodeCorrection => "更正", "Correction";
+    LimitsTitle => "支付限额", "Payment limits";
+    DailyLimit => "每日限额（元）", "Daily limit (yuan)";
+    NoPinLimit => "免密金额（元）", "No PIN up to (yuan)";
+    NoPinLimitHint => "超过这个金额的消费需要输入支付密码；填 0 表示每笔都要密码。",
+        "Purchases above this need your payment PIN; 0 asks for it every time.";
+    Save => "保存", "Save";
+    LimitsSaved => "限额已保存。", "Limits saved.";
+    ErrDailyLimitRange => "每日限额须在 0.01 至 2000 元之间。", "The daily limit must be between 0.01 and 2000 yuan.";
+    ErrNoPinRange => "免密金额不能超过每日限额。", "The no-PIN amount cannot be more than the daily limit.";
+    PinTitle => "支付密码", "Payment PIN";
+    PinIsSet => "已设置。", "Set.";
+    PinNotSet => "未设置。超过免密金额的消费需要支付密码，请先设置。",
+        "Not set. Purchases above the no-PIN amount need one, so set it first.";
+    PinLockedUntil => "支付密码输错次数过多，已锁定至", "Too many wrong PINs; locked until";
+    PinNew => "新支付密码", "New payment PIN";
+    PinHint => "6 位数字，不能全部相同或连续。", "6 digits, not all the same and not a run.";
+    ErrPinFormat => "支付密码须为 6 位数字，且不能全部相同或连续。",
+        "The PIN must be 6 digits, not all the same and not a run like 123456.";
+    PinSave => "设置支付密码", "Set PIN";
+    PinSaved => "支付密码已设置。", "Payment PIN set.";
     ServiceUnavailableBody => "我们正在建设这项服务，开放后会在这里提供，届时也会通知你。",
         "We are still building this service. It will appear here when it opens, and we will let you know.";
     UnknownService => "没有这项服务。", "There is no such service.";

@@ -20,7 +20,7 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::{accounts, attachments, audit, authz, directory, http, notifications};
+use crate::{accounts, attachments, audit, authz, directory, http, notifications, payments};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -102,6 +102,17 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(notifications::list))
         .routes(routes!(notifications::mark_read))
         .routes(routes!(audit::list))
+        .routes(routes!(payments::get_wallet))
+        .routes(routes!(payments::statement))
+        .routes(routes!(payments::top_up))
+        .routes(routes!(payments::put_settings))
+        .routes(routes!(payments::put_pin))
+        .routes(routes!(payments::issue_card))
+        .routes(routes!(payments::report_lost))
+        .routes(routes!(payments::unfreeze))
+        .routes(routes!(payments::replace_card))
+        .routes(routes!(payments::charge))
+        .routes(routes!(payments::ledger_audit))
         .routes(routes!(attachments::declare))
         .routes(routes!(attachments::put_chunk))
         .routes(routes!(attachments::get_status))

@@ -89,6 +89,16 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             Roles(ADMINS)
         }
         ("GET", "/api/v1/audit") => Roles(MANAGERS),
+        // Everyone on campus has a wallet and cards of their own.
+        ("GET", "/api/v1/wallet" | "/api/v1/wallet/transfers") => Authenticated,
+        ("POST", "/api/v1/wallet/top-ups") => Authenticated,
+        ("PUT", "/api/v1/wallet/settings" | "/api/v1/wallet/pin") => Authenticated,
+        ("POST", "/api/v1/cards/report-lost" | "/api/v1/cards/{id}/unfreeze") => Authenticated,
+        // The card office.
+        ("POST", "/api/v1/cards" | "/api/v1/cards/{id}/replace") => Roles(MANAGERS),
+        // Sales at a window: the handler narrows to the cashier's canteen.
+        ("POST", "/api/v1/payments/charges") => Roles(&[Role::Cashier, Role::Supervisor]),
+        ("GET", "/api/v1/payments/audit") => Roles(MANAGERS),
         // Any signed-in user may attach photos (reports, inspections, proofs of
         // delivery); the service whose command names them decides the rest.
         ("POST", "/api/v1/attachments") => Authenticated,

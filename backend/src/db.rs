@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, TransactionTrait,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use sea_orm_migration::MigratorTrait;
 use tokio::sync::{Mutex, OwnedMutexGuard};
@@ -74,12 +74,28 @@ impl Db {
     }
 
     /// Begins a write transaction (serialised with other writers on SQLite).
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the
+    /// start, so a transaction that reads and then writes never finds its
+    /// snapshot overtaken by another connection's commit (which SQLite
+    /// answers with an immediate "database is locked", whatever the busy
+    /// timeout) — e.g. a rollback still being finished by a connection the
+    /// previous writer dropped.
     pub async fn write(&self) -> Result<WriteTx, DbErr> {
         let guard = match &self.write_lock {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let tx = self.conn.begin().await?;
+        let tx = if guard.is_some() {
+            self.conn
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..TransactionOptions::default()
+                })
+                .await?
+        } else {
+            self.conn.begin().await?
+        };
         Ok(WriteTx { tx, _guard: guard })
     }
 

@@ -18,6 +18,7 @@ pub mod http;
 pub mod ledger;
 pub mod migration;
 pub mod notifications;
+pub mod payments;
 pub mod seed;
 pub mod state;
 pub mod sync;

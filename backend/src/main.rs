@@ -150,7 +150,7 @@ impl Progress for Bar {
 }
 
 async fn run_seed(db: &Db, seed_value: u64, scale: Scale, clock: &dyn Clock) -> anyhow::Result<()> {
-    let bar = indicatif::ProgressBar::new(7);
+    let bar = indicatif::ProgressBar::new(seed::STAGES);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} seeding the demo campus [{bar:30}] {pos}/{len} {msg}",

@@ -123,6 +123,9 @@ pub struct SeedSummary {
     pub already_seeded: bool,
 }
 
+/// How many stages [`seed`] reports.
+pub const STAGES: u64 = 8;
+
 /// Reports progress as rows are written.
 pub trait Progress {
     fn stage(&self, name: &str, rows: u64);
@@ -830,6 +833,10 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
         &[],
     ));
     let user_count = user_rows.len() as u64;
+    let people: Vec<Uuid> = user_rows
+        .iter()
+        .filter_map(|u| u.id.clone().take())
+        .collect();
     insert_chunks(conn, user_rows).await?;
     insert_chunks(conn, role_rows).await?;
     insert_chunks(conn, scope_rows).await?;
@@ -851,6 +858,8 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
         .await?;
     }
     progress.stage("people", user_count);
+    seed_money(conn, &mut ids, &mut rng, campus, &people, now).await?;
+    progress.stage("cards and wallets", user_count);
     tx.commit().await?;
 
     Ok(SeedSummary {
@@ -864,4 +873,132 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
         logins: demo_logins(),
         already_seeded: false,
     })
+}
+
+/// Everyone's campus card and wallet, topped up with ¥50–¥500 through the
+/// gateway's clearing account, written in bulk as the ledger would (the
+/// audit holds: each balance is its one top-up, the books balance).
+async fn seed_money(
+    conn: &impl ConnectionTrait,
+    ids: &mut Ids,
+    rng: &mut ChaCha8Rng,
+    campus: Uuid,
+    people: &[Uuid],
+    now: DateTime<Utc>,
+) -> Result<(), sea_orm::DbErr> {
+    use houqin_shared::ledger::{AccountKind, Phase, TransferCode};
+    use houqin_shared::payments::{CardStatus, DEFAULT_DAILY_LIMIT, DEFAULT_NO_PIN_LIMIT};
+
+    let account = |id: Uuid,
+                   kind: AccountKind,
+                   holder: String,
+                   owner: Option<Uuid>,
+                   credits: i64,
+                   debits: i64| {
+        ledger_accounts::ActiveModel {
+            id: Set(id),
+            campus_id: Set(campus),
+            kind: Set(kind.slug().into()),
+            holder: Set(holder),
+            owner_id: Set(owner),
+            debits_posted: Set(debits),
+            credits_posted: Set(credits),
+            debits_pending: Set(0),
+            credits_pending: Set(0),
+            credit_limit: Set(0),
+            frozen: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+    };
+    let clearing = ids.next();
+    let mut accounts = Vec::new();
+    let mut wallet_rows = Vec::new();
+    let mut card_rows = Vec::new();
+    let mut transfers = Vec::new();
+    let mut total = 0i64;
+    for (i, &person) in people.iter().enumerate() {
+        let amount = rng.random_range(50..=500i64) * 100;
+        total += amount;
+        let (wallet, subsidy, owed) = (ids.next(), ids.next(), ids.next());
+        let holder = person.to_string();
+        accounts.push(account(
+            wallet,
+            AccountKind::Wallet,
+            holder.clone(),
+            Some(person),
+            amount,
+            0,
+        ));
+        accounts.push(account(
+            subsidy,
+            AccountKind::Subsidy,
+            holder.clone(),
+            Some(person),
+            0,
+            0,
+        ));
+        accounts.push(account(
+            owed,
+            AccountKind::OfflineReceivable,
+            holder,
+            Some(person),
+            0,
+            0,
+        ));
+        wallet_rows.push(wallets::ActiveModel {
+            user_id: Set(person),
+            campus_id: Set(campus),
+            wallet_account_id: Set(wallet),
+            subsidy_account_id: Set(subsidy),
+            receivable_account_id: Set(owed),
+            daily_limit: Set(DEFAULT_DAILY_LIMIT),
+            no_pin_limit: Set(DEFAULT_NO_PIN_LIMIT),
+            pin_hash: Set(None),
+            pin_failures: Set(0),
+            pin_locked_until: Set(None),
+            offline_blocked: Set(false),
+            created_at: Set(now),
+            updated_at: Set(now),
+        });
+        transfers.push(ledger_transfers::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            debit_account_id: Set(clearing),
+            credit_account_id: Set(wallet),
+            amount: Set(amount),
+            phase: Set(Phase::Single.slug().into()),
+            pending_id: Set(None),
+            timeout_secs: Set(None),
+            code: Set(TransferCode::TopUp.slug().into()),
+            linked: Set(false),
+            reference: Set(Some("opening balance".into())),
+            created_at: Set(now),
+        });
+        // A distinct 7-byte chip id per person: an odd multiplier is a
+        // bijection modulo 2^48.
+        let serial = ((i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)) & 0xFFFF_FFFF_FFFF;
+        card_rows.push(cards::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            user_id: Set(person),
+            uid: Set(format!("04{serial:012X}")),
+            status: Set(CardStatus::Active.slug().into()),
+            issued_at: Set(now),
+            updated_at: Set(now),
+        });
+    }
+    accounts.push(account(
+        clearing,
+        AccountKind::TopUpClearing,
+        "campus".into(),
+        None,
+        0,
+        total,
+    ));
+    insert_chunks(conn, accounts).await?;
+    insert_chunks(conn, wallet_rows).await?;
+    insert_chunks(conn, transfers).await?;
+    insert_chunks(conn, card_rows).await?;
+    Ok(())
 }

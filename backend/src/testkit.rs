@@ -158,13 +158,15 @@ async fn seed_db(db: &Db, scale: &Scale, now: chrono::DateTime<chrono::Utc>) {
 
 impl TestServer {
     pub async fn start(opts: TestOptions) -> TestServer {
-        if std::env::var_os("RUST_LOG").is_some() {
-            // Opt-in server logs for a failing test: RUST_LOG=houqin_server=debug.
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-                .with_test_writer()
-                .try_init();
-        }
+        // Server errors always reach the test's captured output, so a failing
+        // test shows why the server answered 500; more with
+        // RUST_LOG=houqin_server=debug.
+        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("houqin_server=error"));
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_test_writer()
+            .try_init();
         let clock: Arc<dyn Clock> = opts.clock.clone().unwrap_or_else(|| Arc::new(SystemClock));
         let joined = opts.database_url.clone();
         let (database_url, temp_dir) = match (joined.clone(), opts.db) {

@@ -29,6 +29,13 @@ actions! {
     UserDeactivated = "user_deactivated",
     UserReactivated = "user_reactivated",
     DirectoryChanged = "directory_changed",
+    CardIssued = "card_issued",
+    CardReportedLost = "card_reported_lost",
+    CardUnfrozen = "card_unfrozen",
+    CardReplaced = "card_replaced",
+    PaymentPinSet = "payment_pin_set",
+    PaymentPinLocked = "payment_pin_locked",
+    WalletLimitsChanged = "wallet_limits_changed",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

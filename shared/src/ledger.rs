@@ -66,7 +66,7 @@ impl AccountKind {
             Self::OfflineReceivable => "offline_receivable",
             Self::MerchantTill => "merchant_till",
             Self::Merchant => "merchant",
-            Self::TopUpClearing => "topup_clearing",
+            Self::TopUpClearing => "top_up_clearing",
             Self::SubsidyFund => "subsidy_fund",
             Self::Refunds => "refunds",
         }

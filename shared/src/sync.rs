@@ -285,6 +285,10 @@ pub mod entity {
     pub const NOTIFICATION: &str = "notification";
     /// `shared::directory::Building`, in `zone:{id}`.
     pub const BUILDING: &str = "building";
+    /// `shared::payments::Card`, in its owner's `user:{id}`.
+    pub const CARD: &str = "card";
+    /// `shared::payments::WalletSummary`, in its owner's `user:{id}`.
+    pub const WALLET: &str = "wallet";
 }
 
 /// Scope names, built in one place so server and client agree.

@@ -21,12 +21,14 @@
 //! failure is code `unavailable`.
 //!
 //! Offline-first parts: writes that sync (`notifications.mark_read`,
-//! `accounts.set_lang`) go through `enqueue`, and notifications are read from
+//! `accounts.set_lang`, `cards.report_lost`) go through `enqueue`, and
+//! notifications, cards and the last known balance are read from
 //! `synced_rows` — the server's rows with this device's queued commands
 //! applied on top — so both work with no network and show a change at once.
 
 use houqin_shared::accounts::{LoginRequest, Me};
 use houqin_shared::notifications::{Notification, NotificationList};
+use houqin_shared::payments::{Card, WalletSummary};
 use houqin_shared::sync::{NamedCommand, entity, scope};
 use houqin_shared::{ApiErrorBody, ErrorCode};
 use serde::Serialize;
@@ -125,6 +127,30 @@ pub(super) async fn notifications() -> Result<NotificationList, ApiError> {
     }
     let rows = synced_rows(&scope, entity::NOTIFICATION).await?;
     Ok(notification_list(rows))
+}
+
+/// The signed-in person's balance and cards from the engine's view (the last
+/// sync, with this device's queued changes on top).
+pub(super) async fn saved_wallet() -> Result<(Option<WalletSummary>, Vec<Card>), ApiError> {
+    let me: Option<Me> = current_user().await?;
+    let Some(me) = me else {
+        return Err(ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "not signed in",
+        ));
+    };
+    let scope = scope::user(me.id.0);
+    let summary = synced_rows(&scope, entity::WALLET)
+        .await?
+        .into_iter()
+        .find_map(|row| serde_json::from_value(row).ok());
+    let mut cards: Vec<Card> = synced_rows(&scope, entity::CARD)
+        .await?
+        .into_iter()
+        .filter_map(|row| serde_json::from_value(row).ok())
+        .collect();
+    cards.sort_by_key(|c| std::cmp::Reverse(c.issued_at));
+    Ok((summary, cards))
 }
 
 /// Rows as the server's list: newest first, at most [`NOTIFICATIONS_SHOWN`],

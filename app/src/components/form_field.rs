@@ -9,6 +9,10 @@ pub enum InputKind {
     #[default]
     Text,
     Password,
+    /// An amount: a phone shows the number pad with a decimal point.
+    Decimal,
+    /// A numeric PIN: hidden, the number pad.
+    Pin,
 }
 
 /// `id` is the input's id and name; `value` is two-way.
@@ -39,8 +43,13 @@ pub fn TextField(
         }
     };
     let input_type = match kind {
-        InputKind::Text => "text",
-        InputKind::Password => "password",
+        InputKind::Text | InputKind::Decimal => "text",
+        InputKind::Password | InputKind::Pin => "password",
+    };
+    let input_mode = match kind {
+        InputKind::Decimal => Some("decimal"),
+        InputKind::Pin => Some("numeric"),
+        InputKind::Text | InputKind::Password => None,
     };
     view! {
         <div class="field" class:field-invalid=move || error.with(Option::is_some)>
@@ -53,6 +62,7 @@ pub fn TextField(
                 id=id
                 name=id
                 type=input_type
+                inputmode=input_mode
                 autocomplete=autocomplete
                 autocapitalize="off"
                 spellcheck="false"

@@ -179,6 +179,49 @@ pub mod ledger_pending {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+/// A person's wallet: settings and the ledger accounts that hold their money.
+pub mod wallets {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "wallets")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: Uuid,
+        pub campus_id: Uuid,
+        pub wallet_account_id: Uuid,
+        pub subsidy_account_id: Uuid,
+        pub receivable_account_id: Uuid,
+        pub daily_limit: i64,
+        pub no_pin_limit: i64,
+        pub pin_hash: Option<String>,
+        pub pin_failures: i32,
+        pub pin_locked_until: Option<DateTimeUtc>,
+        pub offline_blocked: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+entity!(
+    /// A campus card: it proves who pays; the money is in the ledger.
+    cards, "cards" {
+    campus_id: Uuid, user_id: Uuid, uid: String, status: String,
+    issued_at: DateTimeUtc, updated_at: DateTimeUtc,
+});
+entity!(
+    /// A sale at a window, approved (its transfers are in the ledger).
+    sales, "sales" {
+    campus_id: Uuid, window_id: Uuid, payer_id: Uuid, card_id: Option<Uuid>, method: String,
+    amount: i64, from_subsidy: i64, from_wallet: i64, cashier_id: Uuid, status: String,
+    created_at: DateTimeUtc,
+});
+
 /// An attachment (photo) of one campus, named by its content's SHA-256.
 pub mod attachments {
     use sea_orm::entity::prelude::*;
@@ -284,5 +327,8 @@ campus_rows!(
     attachment_chunks,
     ledger_accounts,
     ledger_transfers,
-    ledger_pending
+    ledger_pending,
+    wallets,
+    cards,
+    sales
 );

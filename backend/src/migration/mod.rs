@@ -8,6 +8,7 @@ mod m20261201_000001_core;
 mod m20261201_000002_sync;
 mod m20261201_000003_attachments;
 mod m20261201_000004_ledger;
+mod m20261201_000005_payments;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000002_sync::Migration),
             Box::new(m20261201_000003_attachments::Migration),
             Box::new(m20261201_000004_ledger::Migration),
+            Box::new(m20261201_000005_payments::Migration),
         ]
     }
 }

@@ -71,9 +71,11 @@ async fn run<C: Command>(payload: serde_json::Value, ctx: &mut Ctx<'_>) -> ApiRe
 pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>) -> ApiResult<()> {
     use houqin_shared::accounts::SetLangRequest;
     use houqin_shared::notifications::MarkRead;
+    use houqin_shared::payments::ReportCardLost;
     match name {
         MarkRead::NAME => run::<MarkRead>(payload, ctx).await,
         SetLangRequest::NAME => run::<SetLangRequest>(payload, ctx).await,
+        ReportCardLost::NAME => run::<ReportCardLost>(payload, ctx).await,
         _ => Err(ApiError::validation(
             "name",
             format!("unknown command {name:?}"),

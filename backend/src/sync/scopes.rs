@@ -70,6 +70,7 @@ pub async fn materialize(
                     serde_json::to_value(crate::notifications::dto(n)).unwrap_or_default(),
                 ));
             }
+            rows.extend(crate::payments::user_rows(conn, id).await?);
         }
         "zone" => {
             let list = buildings::Entity::find()

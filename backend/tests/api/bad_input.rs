@@ -17,6 +17,8 @@ struct Case {
     status: u16,
     code: &'static str,
     field: Option<&'static str>,
+    /// Who sends it (a demo username); the admin when `None`.
+    who: Option<&'static str>,
 }
 
 fn case(
@@ -34,6 +36,7 @@ fn case(
         status: 422,
         code: "validation",
         field: Some(field),
+        who: None,
     }
 }
 
@@ -529,6 +532,112 @@ async fn bad_input(db: TestDb) {
             status: 422,
             code: "validation",
             field: Some(field),
+            who: None,
+        });
+    }
+    // Payments: wallets, cards, charges.
+    let rand = || uuid::Uuid::now_v7().to_string();
+    for (method, route, path, body, field) in [
+        (
+            "POST",
+            "/api/v1/wallet/top-ups",
+            "/wallet/top-ups".to_string(),
+            json!({"id": rand(), "amount": 0}),
+            "amount",
+        ),
+        (
+            "POST",
+            "/api/v1/wallet/top-ups",
+            "/wallet/top-ups".to_string(),
+            json!({"id": "x", "amount": 5}),
+            "id",
+        ),
+        (
+            "PUT",
+            "/api/v1/wallet/settings",
+            "/wallet/settings".to_string(),
+            json!({"daily_limit": 0, "no_pin_limit": 0}),
+            "daily_limit",
+        ),
+        (
+            "PUT",
+            "/api/v1/wallet/settings",
+            "/wallet/settings".to_string(),
+            json!({"daily_limit": 1000, "no_pin_limit": 2000}),
+            "no_pin_limit",
+        ),
+        (
+            "PUT",
+            "/api/v1/wallet/pin",
+            "/wallet/pin".to_string(),
+            json!({"password": "demo", "pin": "123456"}),
+            "pin",
+        ),
+        (
+            "PUT",
+            "/api/v1/wallet/pin",
+            "/wallet/pin".to_string(),
+            json!({"password": "demo", "pin": "12"}),
+            "pin",
+        ),
+        (
+            "POST",
+            "/api/v1/cards",
+            "/cards".to_string(),
+            json!({"id": rand(), "user_id": student_id, "uid": "zz"}),
+            "uid",
+        ),
+        (
+            "POST",
+            "/api/v1/cards",
+            "/cards".to_string(),
+            json!({"id": rand(), "user_id": rand(), "uid": "04AABBCCDD"}),
+            "user_id",
+        ),
+        (
+            "POST",
+            "/api/v1/cards/report-lost",
+            "/cards/report-lost".to_string(),
+            json!({"card_id": rand()}),
+            "card_id",
+        ),
+        (
+            "POST",
+            "/api/v1/cards/{id}/replace",
+            format!("/cards/{}/replace", rand()),
+            json!({"new_id": rand(), "uid": "nope"}),
+            "uid",
+        ),
+    ] {
+        cases.push(case(method, route, path, body, field));
+    }
+    let charge = |patch: Value| {
+        let mut b = json!({"id": rand(), "window_id": rand(), "payer": {"method": "card", "uid": "04AABBCCDD"}, "amount": 100});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, field) in [
+        (charge(json!({"amount": 0})), "amount"),
+        (charge(json!({"amount": -5})), "amount"),
+        (
+            charge(json!({"payer": {"method": "card", "uid": "xyz"}})),
+            "payer.uid",
+        ),
+        (charge(json!({"pin": "12ab"})), "pin"),
+        (charge(json!({})), "window_id"),
+        (charge(json!({"window_id": "w1"})), "window_id"),
+    ] {
+        cases.push(Case {
+            who: Some("cashier"),
+            ..case(
+                "POST",
+                "/api/v1/payments/charges",
+                "/payments/charges",
+                body,
+                field,
+            )
         });
     }
     // CSV imports: the body itself is wrong.
@@ -544,6 +653,7 @@ async fn bad_input(db: TestDb) {
             status: 422,
             code: "validation",
             field: Some(field),
+            who: None,
         });
     }
     // Every write endpoint also gets malformed JSON and a body of the wrong shape.
@@ -562,6 +672,7 @@ async fn bad_input(db: TestDb) {
         let path = route
             .replace("{id}", &student_id)
             .replacen("/api/v1", "", 1);
+        let as_cashier = (route == "/api/v1/payments/charges").then_some("cashier");
         let route: &'static str = Box::leak(route.clone().into_boxed_str());
         let method: &'static str = Box::leak(method.clone().into_boxed_str());
         cases.push(Case {
@@ -572,6 +683,7 @@ async fn bad_input(db: TestDb) {
             status: 400,
             code: "malformed_request",
             field: None,
+            who: as_cashier,
         });
         cases.push(Case {
             method,
@@ -581,6 +693,7 @@ async fn bad_input(db: TestDb) {
             status: 422,
             code: "validation",
             field: Some("body"),
+            who: as_cashier,
         });
     }
     for (method, route) in &writes {
@@ -591,19 +704,26 @@ async fn bad_input(db: TestDb) {
                     .is_some_and(|f| f != "body" || route.ends_with("/import")))
                 || route.ends_with("/deactivate")
                 || route.ends_with("/reactivate")
+                || route.ends_with("/unfreeze")
                 || route.ends_with("/logout")
                 || route.ends_with("/ticket"),
             "{method} {route} has no field-level bad-input case"
         );
     }
 
+    let cashier = api.login("cashier").await;
     let before = counts(&server).await;
     for c in cases {
+        let token = match c.who {
+            None => &admin,
+            Some("cashier") => &cashier,
+            Some(other) => panic!("no token for {other}"),
+        };
         let reply = api
             .call(
                 Method::from_bytes(c.method.as_bytes()).expect("method"),
                 &c.path,
-                Some(&admin),
+                Some(token),
                 c.body,
             )
             .await;

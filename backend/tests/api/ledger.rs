@@ -116,6 +116,8 @@ async fn ledger_rules(db: TestDb) {
         .account(AccountKind::OfflineReceivable, Some(student))
         .await;
 
+    // The seed's opening balances came through the same clearing account.
+    let cleared = b.get(clearing).await.balance();
     // A top-up, retried: the first outcome; the same id with other fields: an error.
     let top_up = single(clearing, wallet, 1000, TransferCode::TopUp);
     assert_eq!(b.one(top_up.clone()).await, OK);
@@ -129,7 +131,7 @@ async fn ledger_rules(db: TestDb) {
         fail(TransferError::ExistsWithDifferentFields)
     );
     assert_eq!(b.get(wallet).await.balance(), 1000);
-    assert_eq!(b.get(clearing).await.balance(), -1000);
+    assert_eq!(b.get(clearing).await.balance(), cleared - 1000);
 
     // No overdraft beyond the credit limit (zero by default).
     assert_eq!(
@@ -361,7 +363,7 @@ async fn ledger_rules(db: TestDb) {
     // The books balance; a corrupted stored sum is caught, with the account named.
     let report = ledger::audit(&b.server.state.db).await.expect("audit");
     assert!(report.balanced(), "{report:?}");
-    assert!(report.accounts == 6 && report.transfers >= 10, "{report:?}");
+    assert!(report.accounts > 6 && report.transfers >= 10, "{report:?}");
     assert_eq!(report.total_debits_posted, report.total_credits_posted);
     let col = ledger_accounts::Column::CreditsPosted;
     b.poke(wallet, col, Expr::col(col).add(7)).await;

@@ -11,5 +11,6 @@ mod crash;
 mod isolation;
 mod ledger;
 mod ops;
+mod payments;
 mod support;
 mod sync;

@@ -70,6 +70,7 @@ async fn health_and_openapi() {
             let bodiless = path.ends_with("/logout")
                 || path.ends_with("/deactivate")
                 || path.ends_with("/reactivate")
+                || path.ends_with("/unfreeze")
                 || path.ends_with("/ticket");
             assert!(
                 has_body || bodiless,

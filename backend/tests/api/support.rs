@@ -161,6 +161,11 @@ pub async fn counts(server: &TestServer) -> Vec<(String, i64)> {
         "audit_log",
         "attachments",
         "attachment_chunks",
+        "ledger_accounts",
+        "ledger_transfers",
+        "wallets",
+        "cards",
+        "sales",
     ] {
         let row = conn
             .query_one_raw(Statement::from_string(

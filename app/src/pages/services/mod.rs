@@ -1,4 +1,5 @@
 //! The service areas: the role's list, and each service's page.
 
 pub mod list;
+pub mod payments;
 pub mod unavailable;

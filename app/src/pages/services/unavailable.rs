@@ -1,10 +1,13 @@
-//! A service's page. No service is open yet, so each says so plainly and
-//! shows nothing made up.
+//! A service's page: the service itself where it is open (the campus card),
+//! otherwise a plain "not open yet" that shows nothing made up.
 
 use leptos::prelude::*;
 
+use houqin_shared::services::Service;
+
 use crate::components::shell::MAIN_ID;
 use crate::i18n::{Key, service_about_key, service_key, tx};
+use crate::pages::services::payments::WalletPage;
 use crate::routes::{Route, service_param};
 
 #[component]
@@ -12,6 +15,7 @@ pub fn ServicePage() -> impl IntoView {
     let service = service_param();
     move || {
         match service.get() {
+        Some(Service::Payments) => view! { <WalletPage /> }.into_any(),
         Some(service) => view! {
             <main id=MAIN_ID class="page" tabindex="-1" data-service=service.slug()>
                 <h1 class="page-title" data-testid="service-title">

@@ -15,6 +15,7 @@ use houqin_shared::accounts::SetLangRequest;
 use houqin_shared::error::FieldError;
 use houqin_shared::ids::UserId;
 use houqin_shared::notifications::MarkRead;
+use houqin_shared::payments::{CardStatus, ReportCardLost};
 use houqin_shared::sync::{NamedCommand, scope};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -22,7 +23,7 @@ use serde_json::Value;
 use super::mirror::View;
 use crate::store::StoreError;
 
-pub use houqin_shared::sync::entity::{NOTIFICATION, PROFILE};
+pub use houqin_shared::sync::entity::{CARD, NOTIFICATION, PROFILE};
 
 /// The server refuses a push with a longer name as a whole (422), which would
 /// wedge the queue; so the engine refuses it before queueing.
@@ -57,6 +58,7 @@ pub(crate) fn validate(name: &str, payload: &Value) -> Result<(), FieldError> {
     match name {
         MarkRead::NAME => parse::<MarkRead>(payload)?.validate(),
         SetLangRequest::NAME => parse::<SetLangRequest>(payload).map(drop),
+        ReportCardLost::NAME => parse::<ReportCardLost>(payload).map(drop),
         _ => Ok(()),
     }
 }
@@ -84,6 +86,10 @@ pub(crate) fn apply(
         },
         SetLangRequest::NAME => match parse(payload) {
             Ok(p) => set_lang(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
+        ReportCardLost::NAME => match parse(payload) {
+            Ok(p) => report_lost(view, cmd, p),
             Err(error) => skip(name, &error),
         },
         _ => Ok(()),
@@ -137,6 +143,26 @@ fn set_lang(view: &View<'_>, cmd: Queued, p: SetLangRequest) -> Result<(), Store
     Ok(())
 }
 
+/// `cards.report_lost`: the user's own active card shows frozen at once (a
+/// replaced card stays replaced, as on the server).
+fn report_lost(view: &View<'_>, cmd: Queued, p: ReportCardLost) -> Result<(), StoreError> {
+    let scope = scope::user(cmd.user_id.0);
+    let Some(mut card) = view.get(&scope, CARD, p.card_id.0)? else {
+        return Ok(());
+    };
+    let active = Value::String(CardStatus::Active.slug().to_owned());
+    if let Some(fields) = card.as_object_mut()
+        && fields.get("status") == Some(&active)
+    {
+        fields.insert(
+            "status".into(),
+            Value::String(CardStatus::Frozen.slug().to_owned()),
+        );
+        view.put(&scope, CARD, p.card_id.0, &card)?;
+    }
+    Ok(())
+}
+
 fn parse<T: DeserializeOwned>(payload: &Value) -> Result<T, FieldError> {
     T::deserialize(payload).map_err(|e| FieldError::new("payload", e.to_string()))
 }
@@ -163,6 +189,10 @@ mod tests {
             ),
             ("accounts.set_lang", json!({"lang": "en"})),
             ("accounts.set_lang", json!({"lang": "zh-CN"})),
+            (
+                "cards.report_lost",
+                json!({"card_id": "0190a1b2-0000-7000-8000-000000000001"}),
+            ),
             // Unknown to this build: queued for the server to judge.
             ("repairs.open_ticket", json!({"anything": 1})),
             ("a.b_2.c", json!(null)),
@@ -180,6 +210,7 @@ mod tests {
                 "payload",
             ),
             ("notifications.mark_read", json!([1]), "payload"),
+            ("cards.report_lost", json!({"card_id": 7}), "payload"),
             ("", json!({}), "name"),
             ("noservice", json!({}), "name"),
             ("Accounts.SetLang", json!({}), "name"),

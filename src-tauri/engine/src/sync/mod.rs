@@ -941,6 +941,40 @@ mod tests {
     }
 
     #[test]
+    fn a_card_reported_lost_offline_shows_frozen_at_once() {
+        let mut f = fixture();
+        let (active, replaced) = (Uuid::now_v7(), Uuid::now_v7());
+        let card = |id: Uuid, status: &str| Change {
+            entity: local::CARD.into(),
+            id,
+            version: 1,
+            data: Some(json!({"id": id, "user_id": f.user, "uid": "04AABBCCDD", "status": status})),
+        };
+        let rows = ScopeChanges {
+            scope: f.scope.clone(),
+            reset: true,
+            changes: vec![card(active, "active"), card(replaced, "replaced")],
+            version: 1,
+            checksum: None,
+        };
+        f.apply(&page(vec![rows]));
+        f.enqueue("cards.report_lost", json!({"card_id": active}));
+        f.enqueue("cards.report_lost", json!({"card_id": replaced}));
+        let filter = RowFilter {
+            scope: None,
+            entity: Some(local::CARD.into()),
+        };
+        let shown: Vec<(Uuid, Value)> = mirror::select(f.store.conn(), &filter)
+            .unwrap()
+            .into_iter()
+            .map(|(_, id, data)| (id, data["status"].clone()))
+            .collect();
+        let mut expected = vec![(active, json!("frozen")), (replaced, json!("replaced"))];
+        expected.sort_by_key(|(id, _)| *id);
+        assert_eq!(shown, expected);
+    }
+
+    #[test]
     fn seqs_are_gapless_and_never_reused() {
         let mut f = fixture();
         let (s1, c1) = f.enqueue("accounts.set_lang", json!({"lang": "en"}));
