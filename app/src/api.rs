@@ -23,17 +23,19 @@ use std::cell::RefCell;
 use std::sync::OnceLock;
 
 use houqin_shared::accounts::{ChangePasswordRequest, Lang, LoginRequest, Me, SetLangRequest};
-use houqin_shared::ids::{CardId, TransferId};
+use houqin_shared::directory::{CanteenWindow, Dish};
+use houqin_shared::ids::{CanteenId, CardId, TransferId};
 use houqin_shared::ledger::TransferCode;
 use houqin_shared::notifications::{MarkRead, NotificationList};
 use houqin_shared::payments::{
-    Card, ReportCardLost, SetPin, Statement, TopUp, Wallet, WalletSettings, WalletSummary,
+    Card, Charge, ChargeOutcome, ReportCardLost, SetPin, ShiftSummary, Statement, TopUp, Wallet,
+    WalletSettings, WalletSummary,
 };
 use houqin_shared::{ApiErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use local::{last_username, saved_lang, store_lang};
+pub use local::{kiosk_window, last_username, saved_lang, store_kiosk_window, store_lang};
 
 /// Why a call failed, as the UI needs to tell it apart.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -305,6 +307,36 @@ pub async fn report_card_lost(req: ReportCardLost) -> Result<(), ApiError> {
 pub async fn unfreeze_card(id: CardId) -> Result<Card, ApiError> {
     let body = serde_json::json!({});
     call(Method::Post, &format!("/cards/{id}/unfreeze"), Some(body)).await
+}
+
+/// The windows of a canteen (the kiosk's choice of where it stands).
+pub async fn windows(canteen: CanteenId) -> Result<Vec<CanteenWindow>, ApiError> {
+    call(
+        Method::Get,
+        &format!("/directory/canteens/{canteen}/windows"),
+        None,
+    )
+    .await
+}
+
+/// The dishes of a canteen, with their windows and prices.
+pub async fn dishes(canteen: CanteenId) -> Result<Vec<Dish>, ApiError> {
+    call(
+        Method::Get,
+        &format!("/directory/canteens/{canteen}/dishes"),
+        None,
+    )
+    .await
+}
+
+/// A sale at the kiosk's window. Declines are answers, not errors.
+pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
+    call(Method::Post, "/payments/charges", Some(encode(&req)?)).await
+}
+
+/// The cashier's sales since the start of today.
+pub async fn shift() -> Result<ShiftSummary, ApiError> {
+    call(Method::Get, "/payments/shift", None).await
 }
 
 // ---- Sync ------------------------------------------------------------------

@@ -111,8 +111,8 @@ keys! {
     CardReplaced => "已补办新卡，此卡作废", "Replaced; no longer valid";
     CardReportLost => "挂失", "Report lost";
     CardUnfreeze => "解除挂失", "Found it: unfreeze";
-    CardReportedLost => "已挂失：所有窗口将拒绝这张卡。扫码付款不受影响。",
-        "Reported lost: every window now refuses this card. Paying by QR code still works.";
+    CardReportedLost => "已挂失：所有窗口将拒绝这张卡，余额不受影响。",
+        "Reported lost: every window now refuses this card. Your balance is safe.";
     CardUnfrozen => "已解除挂失，这张卡可以正常使用了。", "Unfrozen: the card works again.";
     TopUpTitle => "充值", "Top up";
     Simulator => "模拟支付", "Simulator";
@@ -159,6 +159,49 @@ keys! {
         "The PIN must be 6 digits, not all the same and not a run like 123456.";
     PinSave => "设置支付密码", "Set PIN";
     PinSaved => "支付密码已设置。", "Payment PIN set.";
+    KioskTitle => "收银台", "Checkout";
+    KioskWindow => "窗口", "Window";
+    KioskDishes => "菜品", "Dishes";
+    KioskSale => "本单", "This sale";
+    KioskRemove => "移除", "Remove";
+    KioskTicketTotal => "菜品合计", "Dishes total";
+    KioskAmount => "金额（元）", "Amount (yuan)";
+    KioskAmountHint => "直接输入金额，或点选菜品（输入的金额优先）。",
+        "Type an amount, or pick dishes (a typed amount wins).";
+    KioskPayer => "卡号", "Card";
+    KioskPayerHint => "请顾客刷卡：读卡器会填入卡号并确认。", "Ask the customer to tap their card: the reader fills in the number and confirms.";
+    KioskCharge => "收款", "Charge";
+    KioskResult => "结果", "Result";
+    KioskWaiting => "等待刷卡…", "Waiting for a card…";
+    KioskCharging => "正在扣款…", "Charging…";
+    KioskPinNeeded => "金额超过免密额度，请顾客输入支付密码。", "Above the no-PIN amount: ask the customer for their PIN.";
+    KioskPin => "支付密码", "PIN";
+    KioskRetrySafe => "可以直接重试：同一笔交易不会重复扣款。", "It is safe to try again: this sale is never charged twice.";
+    KioskApproved => "支付成功", "Approved";
+    KioskDeclined => "支付未成功", "Declined";
+    KioskPayerName => "付款人", "Payer";
+    KioskTime => "时间", "Time";
+    KioskSaleId => "交易号", "Sale no.";
+    KioskPrint => "打印小票", "Print receipt";
+    KioskNext => "下一位", "Next customer";
+    KioskShift => "本班汇总", "Shift summary";
+    KioskShiftLoad => "查看本班汇总", "Show the shift summary";
+    KioskShiftSince => "开始时间", "Since";
+    KioskShiftSales => "笔数", "Sales";
+    KioskShiftTotal => "金额合计", "Total";
+    ErrNothingToCharge => "请先输入金额或点选菜品。", "Type an amount or pick a dish first.";
+    ErrNoWindow => "这台收银机还没有选择窗口。", "This kiosk has no window chosen.";
+    ErrCardUid => "没有读到有效的卡号，请重新刷卡。", "That is not a card number; tap the card again.";
+    DeclineUnknownCard => "无法识别这张卡。", "This card is not known.";
+    DeclineCardFrozen => "这张卡已挂失。找回后可在校园卡页面解除挂失，或联系校园卡中心。",
+        "This card is reported lost. Its owner can unfreeze it on the campus card page, or ask the card office.";
+    DeclineCardReplaced => "这张卡已补办新卡，已作废。", "This card was replaced and is no longer valid.";
+    DeclineAccountFrozen => "账户已冻结，请联系校园卡中心。", "The account is frozen; contact the card office.";
+    DeclineInsufficientFunds => "余额不足。", "Not enough money in the account.";
+    DeclineDailyLimit => "超过今日消费限额。", "Over today's spending limit.";
+    DeclinePinRequired => "需要支付密码。", "A PIN is needed.";
+    DeclineWrongPin => "支付密码错误，剩余次数：", "Wrong PIN. Tries left:";
+    DeclinePinLocked => "支付密码错误次数过多，已锁定 30 分钟。", "Too many wrong PINs: locked for 30 minutes.";
     ServiceUnavailableBody => "我们正在建设这项服务，开放后会在这里提供，届时也会通知你。",
         "We are still building this service. It will appear here when it opens, and we will let you know.";
     UnknownService => "没有这项服务。", "There is no such service.";

@@ -92,7 +92,7 @@ pub fn AppRouter() -> impl IntoView {
                 <RouteDef path=StaticSegment(LOGIN) view=pages::accounts::login::LoginPage />
                 <RouteDef path=StaticSegment(INDEX_FILE) view=|| view! { <Redirect path=Route::Home.path() /> } />
                 <ParentRoute path=StaticSegment("") view=Shell>
-                    <RouteDef path=StaticSegment("") view=pages::home::HomePage />
+                    <RouteDef path=StaticSegment("") view=pages::home::RoleHome />
                     <RouteDef path=StaticSegment(SERVICES) view=pages::services::list::ServicesPage />
                     <RouteDef
                         path=(StaticSegment(SERVICE), ParamSegment(SERVICE_PARAM))

@@ -18,15 +18,15 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Duration, FixedOffset, NaiveTime, TimeZone, Utc};
 use houqin_shared::accounts::{Role, Scope};
 use houqin_shared::audit::AuditAction;
-use houqin_shared::ids::{AccountId, CardId, TransferId, UserId};
+use houqin_shared::ids::{AccountId, CardId, TransferId, UserId, WindowId};
 use houqin_shared::ledger::{
     AccountKind, AuditReport, NewTransfer, TransferCode, TransferError, TransferResult,
 };
 use houqin_shared::payments::{
     Card, CardStatus, Charge, ChargeOutcome, DEFAULT_DAILY_LIMIT, DEFAULT_NO_PIN_LIMIT, Decline,
     IssueCard, PIN_LOCK_MINUTES, PIN_MAX_FAILURES, Payer, ReplaceCard, ReportCardLost, SetPin,
-    Statement, StatementLine, TopUp, Wallet, WalletSettings, WalletSummary, check_card_uid,
-    check_pin,
+    ShiftSummary, Statement, StatementLine, TopUp, Wallet, WalletSettings, WalletSummary,
+    WindowTakings, check_card_uid, check_pin,
 };
 use houqin_shared::sync::entity::{CARD, WALLET};
 use houqin_shared::sync::scope;
@@ -1086,6 +1086,69 @@ async fn check_charge_pin(
             },
             now,
         )
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ShiftQuery {
+    /// When the shift began (RFC 3339); default: the start of today, campus time.
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The caller's sales since the shift began, in total and per window: the
+/// end-of-shift summary a cashier hands over.
+#[utoipa::path(get, path = "/payments/shift", tag = "payments", params(ShiftQuery),
+    responses((status = 200, body = ShiftSummary), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn shift(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<ShiftQuery>,
+) -> ApiResult<Json<ShiftSummary>> {
+    let now = state.clock.now();
+    let since = q.since.unwrap_or_else(|| campus_day_start(now));
+    if since > now || now - since > Duration::days(31) {
+        return Err(ApiError::validation(
+            "since",
+            "must be in the last 31 days and not in the future",
+        ));
+    }
+    let rows: Vec<(Uuid, i64, i64)> = sales::Entity::find()
+        .select_only()
+        .column(sales::Column::WindowId)
+        .column(sales::Column::Amount)
+        .column(sales::Column::FromSubsidy)
+        .filter(sales::Column::CashierId.eq(p.user_id))
+        .filter(sales::Column::Status.eq("approved"))
+        .filter(sales::Column::CreatedAt.gte(since))
+        .filter(sales::Column::CreatedAt.lte(now))
+        .into_tuple()
+        .all(&state.db.conn)
+        .await?;
+    let mut windows: Vec<WindowTakings> = Vec::new();
+    for (window, amount, _) in &rows {
+        match windows.iter_mut().find(|w| w.window_id.0 == *window) {
+            Some(w) => {
+                w.sales += 1;
+                w.total += amount;
+            }
+            None => windows.push(WindowTakings {
+                window_id: WindowId(*window),
+                sales: 1,
+                total: *amount,
+            }),
+        }
+    }
+    windows.sort_by_key(|w| w.window_id);
+    Ok(Json(ShiftSummary {
+        cashier_id: UserId(p.user_id),
+        since,
+        until: now,
+        sales: u32::try_from(rows.len()).unwrap_or(u32::MAX),
+        total: rows.iter().map(|r| r.1).sum(),
+        from_subsidy: rows.iter().map(|r| r.2).sum(),
+        windows,
     }))
 }
 

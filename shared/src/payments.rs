@@ -308,6 +308,29 @@ pub struct ChargeOutcome {
     pub at: DateTime<Utc>,
 }
 
+/// `GET /payments/shift`: what a cashier took since the shift began.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ShiftSummary {
+    pub cashier_id: UserId,
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub sales: u32,
+    /// Fen, all sales.
+    pub total: i64,
+    /// Of which paid from subsidies.
+    pub from_subsidy: i64,
+    pub windows: Vec<WindowTakings>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowTakings {
+    pub window_id: WindowId,
+    pub sales: u32,
+    pub total: i64,
+}
+
 /// `GET /wallet/transfers`: one page of a person's statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

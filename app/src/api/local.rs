@@ -14,6 +14,8 @@ pub(super) const DEVICE_ID: &str = "houqin.device_id";
 const LANG: &str = "houqin.lang";
 /// The last username that signed in here, to prefill the login form.
 const LAST_USERNAME: &str = "houqin.last_username";
+/// The window a cashier's kiosk sells for (a kiosk stands at one window).
+const KIOSK_WINDOW: &str = "houqin.kiosk_window";
 
 fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
@@ -42,6 +44,14 @@ pub fn saved_lang() -> Option<Lang> {
 
 pub fn store_lang(lang: Lang) {
     set(LANG, lang.as_str());
+}
+
+pub fn kiosk_window() -> Option<String> {
+    get(KIOSK_WINDOW).filter(|id| !id.is_empty())
+}
+
+pub fn store_kiosk_window(id: &str) {
+    set(KIOSK_WINDOW, id);
 }
 
 pub fn last_username() -> Option<String> {

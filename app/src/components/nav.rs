@@ -14,9 +14,9 @@ use crate::i18n::{Key, fill, role_key, service_key, tx, use_i18n};
 use crate::routes::Route;
 use crate::session::use_session;
 
-/// Services whose own pages exist. None yet: each service page says plainly
-/// that it is not open. Add a service here when its pages land.
-const OPEN_SERVICES: &[Service] = &[];
+/// Services whose own pages exist; the others say plainly that they are not
+/// open yet. Add a service here when its pages land.
+const OPEN_SERVICES: &[Service] = &[Service::Payments];
 
 pub fn is_open(service: Service) -> bool {
     OPEN_SERVICES.contains(&service)

@@ -32,6 +32,21 @@ pub fn load_unread(session: Session, failed: RwSignal<bool>) {
     });
 }
 
+/// The role's home: a cashier's is the sale screen (the kiosk stands ready to
+/// sell); everyone else's is [`HomePage`].
+#[component]
+pub fn RoleHome() -> impl IntoView {
+    let session = use_session();
+    let cashier = Memo::new(move |_| session.role.get() == Some(Role::Cashier));
+    move || {
+        if cashier.get() {
+            view! { <crate::pages::cashier::CashierPage /> }.into_any()
+        } else {
+            view! { <HomePage /> }.into_any()
+        }
+    }
+}
+
 #[component]
 pub fn HomePage() -> impl IntoView {
     let session = use_session();

@@ -1,6 +1,7 @@
 //! One file per page; each renders its own `<main>`.
 
 pub mod accounts;
+pub mod cashier;
 pub mod home;
 pub mod not_found;
 pub mod notifications;

@@ -49,6 +49,11 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::Only(&["cashier", "supervisor"]),
     ),
     ("GET", "/api/v1/payments/audit", MANAGERS),
+    (
+        "GET",
+        "/api/v1/payments/shift",
+        Who::Only(&["cashier", "supervisor"]),
+    ),
     ("POST", "/api/v1/attachments", Who::SignedIn),
     (
         "PUT",

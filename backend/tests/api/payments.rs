@@ -446,6 +446,22 @@ async fn payments(db: TestDb) {
         .await
         .expect_error(422, "validation");
 
+    // The cashier's end-of-shift summary counts their approved sales.
+    let shift = api
+        .get("/payments/shift", &t.token)
+        .await
+        .expect(200)
+        .clone();
+    assert!(shift["sales"].as_u64() >= Some(6), "{shift}");
+    assert_eq!(shift["windows"][0]["window_id"], json!(t.window));
+    assert_eq!(shift["total"], shift["windows"][0]["total"]);
+    api.get("/payments/shift?since=2099-01-01T00:00:00Z", &t.token)
+        .await
+        .expect_error(422, "validation");
+    api.get("/payments/shift", &student)
+        .await
+        .expect_error(403, "forbidden");
+
     // The books balance.
     let audit = api
         .get("/payments/audit", &manager)

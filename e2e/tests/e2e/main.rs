@@ -7,7 +7,9 @@
 //! Every journey takes free ports of its own, so they run in parallel.
 
 mod desktop_login;
+mod web_kiosk;
 mod web_login;
 mod web_screens;
 mod web_session;
 mod web_unreachable;
+mod web_wallet;

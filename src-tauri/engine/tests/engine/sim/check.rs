@@ -295,6 +295,11 @@ impl World<'_> {
             ("user", "notification") => {
                 lookup("SELECT user_id FROM notifications WHERE id = ?1") == Some(owner)
             }
+            ("user", "card") => lookup("SELECT user_id FROM cards WHERE id = ?1") == Some(owner),
+            ("user", "wallet") => {
+                change.id == owner
+                    && lookup("SELECT user_id FROM wallets WHERE user_id = ?1") == Some(owner)
+            }
             ("zone", "building") => {
                 lookup("SELECT zone_id FROM buildings WHERE id = ?1") == Some(owner)
             }

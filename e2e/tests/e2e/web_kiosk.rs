@@ -1,0 +1,75 @@
+//! A cashier at a canteen kiosk (1920×1080): the home is the sale screen;
+//! a dish is picked, an amount typed, a student's card read into the payer
+//! field — approved, with the payer and amount shown — then an unknown card
+//! is declined with the reason, and the shift summary counts the sale. The
+//! screen is saved to `e2e/screenshots/`.
+
+use anyhow::{Context, Result};
+use houqin_e2e::browser::{Browser, Viewport};
+use houqin_e2e::{act, check, find, web};
+use houqin_server::entities::{cards, users};
+use houqin_server::testkit::TestOptions;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cashier_sells_at_the_kiosk() -> Result<()> {
+    let server = web::serve_app(TestOptions::default()).await?;
+    // The demo student's card, as a reader would type it.
+    let conn = &server.state.db.conn;
+    let student = users::Entity::find()
+        .filter(users::Column::Username.eq("student"))
+        .one(conn)
+        .await?
+        .context("the demo student")?;
+    let card = cards::Entity::find()
+        .filter(cards::Column::UserId.eq(student.id))
+        .one(conn)
+        .await?
+        .context("the demo student's card")?;
+
+    let browser = Browser::launch(Viewport::KIOSK).await?;
+    let c = &browser.client;
+    act::open(c, &server.url).await?;
+    act::login(c, "cashier", "demo").await?;
+    check::attr_becomes(c, "home", "data-role", "cashier").await?;
+    find::visible(c, "kiosk-payer").await?;
+
+    // A dish goes on the ticket; a typed amount wins.
+    act::click(c, "kiosk-dish").await?;
+    find::visible(c, "kiosk-ticket-line").await?;
+    act::fill(c, "kiosk-amount", "8.50").await?;
+    act::fill(c, "kiosk-payer", &card.uid.to_lowercase()).await?;
+    act::click(c, "kiosk-pay").await?;
+    check::attr_becomes(c, "kiosk-outcome", "data-approved", "true").await?;
+    let amount = check::text_of(c, "kiosk-outcome-amount").await?;
+    anyhow::ensure!(
+        amount.contains("8.50"),
+        "the receipt shows ¥8.50, not {amount:?}"
+    );
+    find::visible(c, "kiosk-print").await?;
+    act::rest_pointer(c).await?;
+    let png = check::settled_screenshot(c).await?;
+    let path = check::save_screenshot(
+        "web-cashier-kiosk-sale",
+        &png,
+        Some((Viewport::KIOSK.width, Viewport::KIOSK.height)),
+    )?;
+    println!("saved {}", path.display());
+
+    // The next customer's card is unknown: declined, with the reason.
+    act::click(c, "kiosk-next").await?;
+    check::value_becomes(c, "kiosk-payer", "").await?;
+    act::fill(c, "kiosk-amount", "3").await?;
+    act::fill(c, "kiosk-payer", "04DEADBEEF0000").await?;
+    act::click(c, "kiosk-pay").await?;
+    check::attr_becomes(c, "kiosk-outcome", "data-decline", "unknown_card").await?;
+    find::visible(c, "kiosk-decline").await?;
+
+    // The shift so far: one sale.
+    act::click(c, "kiosk-shift-load").await?;
+    check::attr_becomes(c, "kiosk-shift-summary", "data-sales", "1").await?;
+    check::attr_becomes(c, "kiosk-shift-summary", "data-total", "850").await?;
+
+    browser.close().await?;
+    Ok(())
+}
