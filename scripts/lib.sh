@@ -133,3 +133,20 @@ CONF
   fi
 }
 export HOUQIN_TEST_MQTT_URL="mqtt://127.0.0.1:$MQTT_PORT"
+
+# pcscd with the vsmartcard vpcd reader (two virtual slots, TCP 35963/35964):
+# the card tests put a virtual card and a virtual SAM in them.
+ensure_pcscd() {
+  ensure_apt pcscd libpcsclite-dev vsmartcard-vpcd pcsc-tools
+  if ! pgrep -x pcscd >/dev/null; then
+    say "starting pcscd with the vpcd virtual reader"
+    setsid pcscd -f -a >"$HOUQIN_CACHE/pcscd.log" 2>&1 < /dev/null &
+    for _ in $(seq 1 50); do
+      # vpcd listening on 35963 (0x8C7B); connecting would insert a card.
+      [ -S /run/pcscd/pcscd.comm ] && grep -q ':8C7B 00000000:0000 0A' /proc/net/tcp && return 0
+      sleep 0.1
+    done
+    echo "pcscd did not start; see $HOUQIN_CACHE/pcscd.log" >&2
+    return 1
+  fi
+}

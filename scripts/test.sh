@@ -15,6 +15,7 @@ ui_tools
 ensure_tauri_driver
 ensure_postgres
 ensure_mosquitto
+ensure_pcscd
 step_done
 
 step "cargo fmt --all --check"

@@ -14,6 +14,7 @@ fn main() {
         "pending_actions",
         "dismiss_rejected",
         "synced_rows",
+        "read_card",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

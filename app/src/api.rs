@@ -334,6 +334,22 @@ pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
     call(Method::Post, "/payments/charges", Some(encode(&req)?)).await
 }
 
+/// Whether this device has a campus-card reader the app drives (the desktop
+/// kiosk). In a browser a USB reader types the card's id into the field.
+pub fn has_card_reader() -> bool {
+    host() == Host::Tauri
+}
+
+/// Waits up to `wait_secs` for a card on the kiosk's reader, authenticates it
+/// and answers its id. A refusal's `field` names what went wrong
+/// (`card_removed`, `wrong_mac`, `unknown_card`, `malformed`, `no_card`, …).
+pub async fn read_card(wait_secs: u64) -> Result<String, ApiError> {
+    match host() {
+        Host::Tauri => tauri::read_card(wait_secs).await,
+        Host::Browser => Err(ApiError::from_code(ErrorCode::Validation, "no card reader")),
+    }
+}
+
 /// The cashier's sales since the start of today.
 pub async fn shift() -> Result<ShiftSummary, ApiError> {
     call(Method::Get, "/payments/shift", None).await

@@ -202,6 +202,13 @@ keys! {
     DeclinePinRequired => "需要支付密码。", "A PIN is needed.";
     DeclineWrongPin => "支付密码错误，剩余次数：", "Wrong PIN. Tries left:";
     DeclinePinLocked => "支付密码错误次数过多，已锁定 30 分钟。", "Too many wrong PINs: locked for 30 minutes.";
+    KioskReadCard => "读卡收款", "Read card and charge";
+    KioskReadingCard => "请刷卡…", "Tap the card…";
+    CardErrRemoved => "卡片在读取时被拿开，请重新刷卡。", "The card was taken away while it was read; tap it again.";
+    CardErrWrongMac => "这张卡没有通过校验（可能是复制卡），不能收款。", "This card failed the security check (it may be a copy); do not accept it.";
+    CardErrMalformed => "读卡出错，请重新刷卡。", "The card could not be read; tap it again.";
+    CardErrNoCard => "没有检测到卡片。", "No card was detected.";
+    CardErrReader => "读卡器暂时不可用，请检查连接。", "The card reader is not available; check its connection.";
     ServiceUnavailableBody => "我们正在建设这项服务，开放后会在这里提供，届时也会通知你。",
         "We are still building this service. It will appear here when it opens, and we will let you know.";
     UnknownService => "没有这项服务。", "There is no such service.";

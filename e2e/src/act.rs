@@ -46,6 +46,16 @@ pub async fn click(client: &Client, id: &str) -> Result<()> {
                 Ok(el) => el,
                 Err(e) => return Ok(Seen::NotYet(e.to_string())),
             };
+            // Fixed bars (the tab bar) can cover an element at the edge of the
+            // window: bring it to the middle first.
+            if let Ok(arg) = serde_json::to_value(&el) {
+                let _ = find::js(
+                    client,
+                    "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                    vec![arg],
+                )
+                .await;
+            }
             Ok(match el.click().await {
                 Ok(()) => Seen::Ready(()),
                 // Not clicked (stale, covered, not yet interactable): try again.

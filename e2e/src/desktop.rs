@@ -144,6 +144,11 @@ impl Desktop {
         })
     }
 
+    /// The end of the app's (and its drivers') output, for a failure report.
+    pub fn log_tail(&self) -> String {
+        self._driver.log_tail()
+    }
+
     /// Ends the session cleanly; dropping it also cleans up, by force.
     pub async fn close(self) -> Result<()> {
         let Desktop {

@@ -92,3 +92,60 @@ pub async fn synced_rows(
 ) -> Result<Vec<Value>, ApiErrorBody> {
     engine.rows(&filter)
 }
+
+/// Waits (up to `wait_secs`, at most 60) for a card on the kiosk's reader,
+/// reads it and has the SAM authenticate it; answers its id in hex. Readers:
+/// `HOUQIN_CARD_READER` and `HOUQIN_SAM_READER` (parts of the PC/SC reader
+/// names; by default the first and second slot of a vpcd reader). Errors
+/// carry the card error's code in `field` (`card_removed`, `wrong_mac`, …).
+/// Phones have no reader: they pay by QR code.
+#[tauri::command]
+pub async fn read_card(wait_secs: u64) -> Result<String, ApiErrorBody> {
+    #[cfg(desktop)]
+    {
+        desktop_read_card(wait_secs).await
+    }
+    #[cfg(not(desktop))]
+    {
+        let _ = wait_secs;
+        Err(ApiErrorBody {
+            code: houqin_shared::ErrorCode::Validation,
+            message: "this device has no card reader".to_owned(),
+            field: Some("no_reader".to_owned()),
+            request_id: None,
+        })
+    }
+}
+
+#[cfg(desktop)]
+async fn desktop_read_card(wait_secs: u64) -> Result<String, ApiErrorBody> {
+    let wait = std::time::Duration::from_secs(wait_secs.clamp(1, 60));
+    let read = tokio::task::spawn_blocking(move || {
+        let card_reader =
+            std::env::var("HOUQIN_CARD_READER").unwrap_or_else(|_| "Virtual PCD 00 00".to_owned());
+        let sam_reader =
+            std::env::var("HOUQIN_SAM_READER").unwrap_or_else(|_| "Virtual PCD 00 01".to_owned());
+        let kiosk = houqin_card::Kiosk::open(&card_reader, &sam_reader)?;
+        kiosk.wait_for_card(wait)?;
+        kiosk.read()
+    })
+    .await;
+    match read {
+        Ok(Ok(card)) => Ok(card.uid_hex()),
+        Ok(Err(e)) => {
+            tracing::info!(code = e.code(), error = %e, "card not read");
+            Err(ApiErrorBody {
+                code: houqin_shared::ErrorCode::Validation,
+                message: e.to_string(),
+                field: Some(e.code().to_owned()),
+                request_id: None,
+            })
+        }
+        Err(e) => Err(ApiErrorBody {
+            code: houqin_shared::ErrorCode::Internal,
+            message: format!("the card reader task failed: {e}"),
+            field: None,
+            request_id: None,
+        }),
+    }
+}

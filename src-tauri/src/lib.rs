@@ -1,10 +1,9 @@
 //! Houqin's Tauri 2 shell: one window over the Leptos UI (`app/dist`), and the
 //! IPC commands that give it the native [`Engine`].
 //!
-//! Desktop-only parts go behind `#[cfg(desktop)]` here: the kiosk's PC/SC
-//! campus-card reader (`pcsc`) becomes an `nfc` module with its own commands,
-//! registered in [`run`] on desktop only; phones will read cards through a
-//! mobile NFC plugin instead.
+//! Desktop-only parts go behind `#[cfg(desktop)]`: the kiosk's campus-card
+//! reader (`read_card`, over PC/SC with `houqin-card`); on phones the command
+//! answers that there is no reader (they pay by QR code).
 
 mod commands;
 
@@ -42,6 +41,7 @@ pub fn run() {
             commands::pending_actions,
             commands::dismiss_rejected,
             commands::synced_rows,
+            commands::read_card,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {

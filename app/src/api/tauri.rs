@@ -15,6 +15,7 @@
 //! | `pending_actions` | `{}`                               | `PendingAction[]` |
 //! | `dismiss_rejected` | `{"seq"}`                         | `bool`        |
 //! | `synced_rows` | `{"filter": {"scope"?, "entity"?}}`    | row JSON[]    |
+//! | `read_card`   | `{"waitSecs"}`                         | card id (hex) |
 //!
 //! `path` is under `/api/v1` (e.g. `/me/lang`); `method` is `GET`, `POST`,
 //! `PUT` or `DELETE`. Every command rejects with an `ApiErrorBody`; a network
@@ -99,6 +100,11 @@ pub(super) async fn dismiss_rejected(seq: u64) -> Result<bool, ApiError> {
 /// One sync now; what it did is not the UI's concern (the status says).
 pub(super) async fn sync_now() -> Result<(), ApiError> {
     invoke("sync_now", json!({})).await.map(drop)
+}
+
+/// Waits for a card on the kiosk's reader and answers its authenticated id.
+pub(super) async fn read_card(wait_secs: u64) -> Result<String, ApiError> {
+    decode(invoke("read_card", json!({ "waitSecs": wait_secs })).await?)
 }
 
 async fn synced_rows(scope: &str, entity: &str) -> Result<Vec<Value>, ApiError> {

@@ -52,6 +52,18 @@ fn decline_key(decline: Decline) -> Key {
     }
 }
 
+/// What the reader's refusal means for the cashier.
+fn card_error_key(code: Option<&str>) -> Key {
+    match code {
+        Some("card_removed") => Key::CardErrRemoved,
+        Some("wrong_mac") => Key::CardErrWrongMac,
+        Some("unknown_card") => Key::DeclineUnknownCard,
+        Some("malformed") => Key::CardErrMalformed,
+        Some("no_card") => Key::CardErrNoCard,
+        _ => Key::CardErrReader,
+    }
+}
+
 /// The decline's wire name (`insufficient_funds`), for `data-decline`.
 fn decline_slug(decline: Decline) -> String {
     serde_json::to_value(decline)
@@ -226,6 +238,33 @@ pub fn CashierPage() -> impl IntoView {
         if let Step::NeedPin { uid, .. } = step.get_untracked() {
             send(uid, Some(pin.get_untracked()));
         }
+    };
+    let reading = RwSignal::new(false);
+    let read_card = move |_| {
+        if reading.get_untracked() || step.get_untracked() == Step::Charging {
+            return;
+        }
+        if let Err(key) = total(&typed.get_untracked(), &picked.get_untracked()) {
+            amount_error.set(Some(key));
+            focus("kiosk-amount");
+            return;
+        }
+        amount_error.set(None);
+        payer_error.set(None);
+        reading.set(true);
+        spawn_local(async move {
+            let result = api::read_card(30).await;
+            reading.try_set(false);
+            match result {
+                Ok(uid) => {
+                    payer.try_set(uid.clone());
+                    send(uid, None);
+                }
+                Err(e) => {
+                    payer_error.try_set(Some(card_error_key(e.field())));
+                }
+            }
+        });
     };
     let load_shift = move |_| {
         spawn_local(async move {
@@ -403,6 +442,25 @@ pub fn CashierPage() -> impl IntoView {
                             {tx(Key::KioskCharge)}
                         </Button>
                     </form>
+                    {api::has_card_reader()
+                        .then(|| {
+                            view! {
+                                <Button
+                                    kind=ButtonKind::Secondary
+                                    testid="kiosk-read-card"
+                                    disabled=reading
+                                    on:click=read_card
+                                >
+                                    {move || {
+                                        if reading.get() {
+                                            tx(Key::KioskReadingCard)()
+                                        } else {
+                                            tx(Key::KioskReadCard)()
+                                        }
+                                    }}
+                                </Button>
+                            }
+                        })}
                 </Card>
                 <Card testid="kiosk-result" labelled_by="kiosk-result-title">
                     <h2 id="kiosk-result-title" class="card-title">{tx(Key::KioskResult)}</h2>
@@ -546,6 +604,14 @@ mod tests {
         assert_eq!(total("", &[dish(300), dish(450)]), Ok(750));
         assert_eq!(total("  ", &[]), Err(Key::ErrNothingToCharge));
         assert_eq!(total("abc", &[]), Err(Key::ErrAmount));
+    }
+
+    #[test]
+    fn reader_refusals_have_words() {
+        assert_eq!(card_error_key(Some("card_removed")), Key::CardErrRemoved);
+        assert_eq!(card_error_key(Some("wrong_mac")), Key::CardErrWrongMac);
+        assert_eq!(card_error_key(Some("sam")), Key::CardErrReader);
+        assert_eq!(card_error_key(None), Key::CardErrReader);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! WebKitWebDriver and Xvfb. A missing piece fails with what to install.
 //! Every journey takes free ports of its own, so they run in parallel.
 
+mod desktop_kiosk;
 mod desktop_login;
 mod web_kiosk;
 mod web_login;
