@@ -15,6 +15,7 @@ fn main() {
         "dismiss_rejected",
         "synced_rows",
         "read_card",
+        "pay_code",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

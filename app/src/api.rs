@@ -334,6 +334,15 @@ pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
     call(Method::Post, "/payments/charges", Some(encode(&req)?)).await
 }
 
+/// A fresh QR pay code for the signed-in person, signed on this device
+/// (works offline). Shown for `paycode::ROTATE_SECS`, then replaced.
+pub async fn pay_code() -> Result<String, ApiError> {
+    match host() {
+        Host::Browser => browser::pay_code(),
+        Host::Tauri => tauri::pay_code().await,
+    }
+}
+
 /// Whether this device has a campus-card reader the app drives (the desktop
 /// kiosk). In a browser a USB reader types the card's id into the field.
 pub fn has_card_reader() -> bool {

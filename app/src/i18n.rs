@@ -169,7 +169,7 @@ keys! {
     KioskAmountHint => "直接输入金额，或点选菜品（输入的金额优先）。",
         "Type an amount, or pick dishes (a typed amount wins).";
     KioskPayer => "卡号", "Card";
-    KioskPayerHint => "请顾客刷卡：读卡器会填入卡号并确认。", "Ask the customer to tap their card: the reader fills in the number and confirms.";
+    KioskPayerHint => "请顾客刷卡或出示付款码：读卡器或扫码枪会填入并确认。", "Ask the customer to tap their card or show their pay code: the reader or scanner fills it in and confirms.";
     KioskCharge => "收款", "Charge";
     KioskResult => "结果", "Result";
     KioskWaiting => "等待刷卡…", "Waiting for a card…";
@@ -209,6 +209,16 @@ keys! {
     CardErrMalformed => "读卡出错，请重新刷卡。", "The card could not be read; tap it again.";
     CardErrNoCard => "没有检测到卡片。", "No card was detected.";
     CardErrReader => "读卡器暂时不可用，请检查连接。", "The card reader is not available; check its connection.";
+    DeclineCodeInvalid => "付款码无效，请让顾客刷新付款码。", "This pay code is not valid; ask the customer to refresh it.";
+    DeclineCodeExpired => "付款码已过期，请让顾客刷新后重试（也请检查手机时间）。",
+        "This pay code has expired; ask the customer to refresh it (and check the phone's clock).";
+    DeclineCodeUsed => "这个付款码已经用过，请让顾客刷新付款码。", "This pay code was already used; ask the customer for a fresh one.";
+    PayCodeTitle => "付款码", "Pay code";
+    PayCodeNote => "在窗口出示给收银员扫码。付款码每 30 秒更新一次，只能用一次；校园卡挂失时也能使用。",
+        "Show it at the window to be scanned. It changes every 30 seconds and works once; it works while your card is reported lost.";
+    PayCodeShow => "显示付款码", "Show pay code";
+    PayCodeHide => "隐藏付款码", "Hide pay code";
+    PayCodeRefresh => "更新倒计时", "New code in";
     ServiceUnavailableBody => "我们正在建设这项服务，开放后会在这里提供，届时也会通知你。",
         "We are still building this service. It will appear here when it opens, and we will let you know.";
     UnknownService => "没有这项服务。", "There is no such service.";
@@ -319,8 +329,8 @@ keys! {
     ErrFieldInvalid => "此项不符合要求，请检查。", "This does not meet the requirements. Please check it.";
 
     PrivacyTitle => "我们保存什么，为什么", "What we keep and why";
-    PrivacyDevice => "在这台设备上：登录凭证（让你不必每次都输入密码，退出登录时删除）；一个随机生成的设备编号（登录会话与设备绑定，便于发现异常登录）；界面语言；上次登录的用户名（方便下次登录）。",
-        "On this device: your sign-in tokens (so you need not type your password every time; deleted when you sign out); a random device number (sessions are tied to a device, so unusual sign-ins stand out); your interface language; the last username used here (to save typing next time).";
+    PrivacyDevice => "在这台设备上：登录凭证（让你不必每次都输入密码，退出登录时删除）；一个随机生成的设备编号（登录会话与设备绑定，便于发现异常登录）；付款码密钥（在本机为付款码签名，只有公钥会发给服务器）；界面语言；上次登录的用户名（方便下次登录）；收银机所在的窗口（仅收银机）。",
+        "On this device: your sign-in tokens (so you need not type your password every time; deleted when you sign out); a random device number (sessions are tied to a device, so unusual sign-ins stand out); a pay-code key (it signs your pay codes here; only its public half goes to the server); your interface language; the last username used here (to save typing next time); the window a kiosk stands at (kiosks only).";
     PrivacyAccount => "在服务器上：用户名、姓名、身份及其适用范围（决定你能使用哪些服务）、语言偏好、加盐哈希后的密码（任何人都看不到密码原文）、你的登录会话和发给你的通知。",
         "On the server: your username, name, roles and where they apply (they decide which services you can use), your language preference, a salted hash of your password (nobody can read the password itself), your sessions and the notifications sent to you.";
     PrivacyAudit => "登录、退出、修改密码等与安全有关的操作会记入审计日志（时间、IP 地址、结果），用于发现账号被盗用和排查问题。",

@@ -22,6 +22,7 @@ use houqin_shared::ids::{AccountId, CardId, TransferId, UserId, WindowId};
 use houqin_shared::ledger::{
     AccountKind, AuditReport, NewTransfer, TransferCode, TransferError, TransferResult,
 };
+use houqin_shared::paycode::PayCode;
 use houqin_shared::payments::{
     Card, CardStatus, Charge, ChargeOutcome, DEFAULT_DAILY_LIMIT, DEFAULT_NO_PIN_LIMIT, Decline,
     IssueCard, PIN_LOCK_MINUTES, PIN_MAX_FAILURES, Payer, ReplaceCard, ReportCardLost, SetPin,
@@ -44,7 +45,8 @@ use crate::accounts::password;
 use crate::audit::{self, AuditRecord};
 use crate::authz::Principal;
 use crate::entities::{
-    canteen_windows, cards, ledger_accounts, ledger_transfers, sales, users, wallets,
+    canteen_windows, cards, ledger_accounts, ledger_transfers, pay_code_uses, sales, sessions,
+    users, wallets,
 };
 use crate::error::{ApiError, ApiResult, current_request_id};
 use crate::extract::{Json, Path, Query};
@@ -808,33 +810,61 @@ pub async fn charge(
     if let Some(sale) = sales::Entity::find_by_id(req.id.0).one(conn).await? {
         return replay(conn, &req, &sale).await.map(Json);
     }
-    let Payer::Card { uid } = &req.payer;
-    let uid = check_card_uid(uid).map_err(|e| ApiError::validation("payer.uid", e.message))?;
-    let Some(card) = cards::Entity::find()
-        .filter(cards::Column::CampusId.eq(p.campus_id))
-        .filter(cards::Column::Uid.eq(&uid))
-        .one(conn)
-        .await?
-    else {
-        return Ok(Json(declined(&req, Decline::UnknownCard, now)));
+    // Who pays: the card's owner, or the pay code's signer.
+    let (payer_id, card_id, code) = match &req.payer {
+        Payer::Card { uid } => {
+            let uid =
+                check_card_uid(uid).map_err(|e| ApiError::validation("payer.uid", e.message))?;
+            let Some(card) = cards::Entity::find()
+                .filter(cards::Column::CampusId.eq(p.campus_id))
+                .filter(cards::Column::Uid.eq(&uid))
+                .one(conn)
+                .await?
+            else {
+                return Ok(Json(declined(&req, Decline::UnknownCard, now)));
+            };
+            match CardStatus::from_slug(&card.status) {
+                Some(CardStatus::Active) => {}
+                Some(CardStatus::Replaced) => {
+                    return Ok(Json(declined(&req, Decline::CardReplaced, now)));
+                }
+                _ => return Ok(Json(declined(&req, Decline::CardFrozen, now))),
+            }
+            (card.user_id, Some(card.id), None)
+        }
+        Payer::Qr { code } => {
+            let (pc, sig) = PayCode::parse(code)?;
+            let session = sessions::Entity::find_by_id(pc.session.0)
+                .filter(sessions::Column::CampusId.eq(p.campus_id))
+                .one(conn)
+                .await?;
+            let signer = session.filter(|s| s.revoked_at.is_none()).and_then(|s| {
+                let key = s.device_public_key.clone()?;
+                pc.verify(&sig, &key).then_some(s.user_id)
+            });
+            let Some(user_id) = signer else {
+                return Ok(Json(declined(&req, Decline::CodeInvalid, now)));
+            };
+            if !pc.fresh(now.timestamp()) {
+                return Ok(Json(declined(&req, Decline::CodeExpired, now)));
+            }
+            (user_id, None, Some(pc))
+        }
     };
-    match CardStatus::from_slug(&card.status) {
-        Some(CardStatus::Active) => {}
-        Some(CardStatus::Replaced) => return Ok(Json(declined(&req, Decline::CardReplaced, now))),
-        _ => return Ok(Json(declined(&req, Decline::CardFrozen, now))),
-    }
-    let payer = users::Entity::find_by_id(card.user_id).one(conn).await?;
+    let payer = users::Entity::find_by_id(payer_id).one(conn).await?;
     let payer_name = payer.as_ref().map(|u| u.display_name.clone());
 
     // The PIN, in a transaction of its own: a wrong try counts even though
     // the charge fails.
     let w = {
         let tx = state.db.write().await?;
-        let w = ensure_wallet(&*tx, p.campus_id, card.user_id, now).await?;
+        let w = ensure_wallet(&*tx, p.campus_id, payer_id, now).await?;
         tx.commit().await?;
         w
     };
-    if req.amount > w.no_pin_limit
+    // A pay code comes from the owner's signed-in phone: no PIN at the window.
+    if code.is_none()
+        && req.amount > w.no_pin_limit
         && let Some(outcome) = check_charge_pin(&state, &addr, &p, &req, &w, now).await?
     {
         return Ok(Json(outcome));
@@ -862,6 +892,30 @@ pub async fn charge(
     }
     if spent_today(&*tx, w.user_id, now).await? + req.amount > w.daily_limit {
         return Ok(Json(declined(&req, Decline::DailyLimit, now)));
+    }
+    if let Some(pc) = code {
+        // Once only: the first sale to record this code keeps it.
+        let fresh = pay_code_uses::Entity::insert(pay_code_uses::ActiveModel {
+            session_id: Set(pc.session.0),
+            at: Set(pc.at),
+            nonce: Set(i64::from(pc.nonce)),
+            campus_id: Set(p.campus_id),
+            used_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                pay_code_uses::Column::SessionId,
+                pay_code_uses::Column::At,
+                pay_code_uses::Column::Nonce,
+            ])
+            .do_nothing()
+            .to_owned(),
+        )
+        .exec_without_returning(&*tx)
+        .await?;
+        if fresh == 0 {
+            return Ok(Json(declined(&req, Decline::CodeUsed, now)));
+        }
     }
     let subsidy = ledger::account_dto(&account(&*tx, w.subsidy_account_id).await?);
     let from_subsidy = subsidy.available().clamp(0, req.amount);
@@ -945,8 +999,8 @@ pub async fn charge(
         campus_id: Set(p.campus_id),
         window_id: Set(window.id),
         payer_id: Set(w.user_id),
-        card_id: Set(Some(card.id)),
-        method: Set("card".into()),
+        card_id: Set(card_id),
+        method: Set(if code.is_some() { "qr" } else { "card" }.into()),
         amount: Set(req.amount),
         from_subsidy: Set(from_subsidy),
         from_wallet: Set(from_wallet),
@@ -982,7 +1036,6 @@ async fn replay(
     req: &Charge,
     sale: &sales::Model,
 ) -> ApiResult<ChargeOutcome> {
-    let Payer::Card { uid } = &req.payer;
     let card_uid = match sale.card_id {
         Some(id) => cards::Entity::find_by_id(id)
             .one(conn)
@@ -990,9 +1043,11 @@ async fn replay(
             .map(|c| c.uid),
         None => None,
     };
-    let same = sale.amount == req.amount
-        && sale.window_id == req.window_id.0
-        && card_uid.is_some_and(|u| u.eq_ignore_ascii_case(uid));
+    let same_payer = match &req.payer {
+        Payer::Card { uid } => card_uid.is_some_and(|u| u.eq_ignore_ascii_case(uid)),
+        Payer::Qr { .. } => sale.method == "qr",
+    };
+    let same = sale.amount == req.amount && sale.window_id == req.window_id.0 && same_payer;
     if !same {
         return Err(ApiError::Conflict {
             message: "this sale id was used for another sale".into(),

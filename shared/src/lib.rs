@@ -13,6 +13,7 @@ pub mod ids;
 pub mod ledger;
 pub mod money;
 pub mod notifications;
+pub mod paycode;
 pub mod payments;
 pub mod services;
 pub mod sync;

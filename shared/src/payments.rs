@@ -228,6 +228,8 @@ impl NamedCommand for ReportCardLost {
 pub enum Payer {
     /// A card tapped on the reader (already authenticated by the kiosk).
     Card { uid: String },
+    /// A QR pay code scanned from the payer's phone (`crate::paycode`).
+    Qr { code: String },
 }
 
 /// `POST /payments/charges`: a sale at a window.
@@ -257,6 +259,9 @@ impl Charge {
             Payer::Card { uid } => {
                 check_card_uid(uid).map_err(|e| FieldError::new("payer.uid", e.message))?;
             }
+            Payer::Qr { code } => {
+                crate::paycode::PayCode::parse(code)?;
+            }
         }
         if let Some(pin) = &self.pin
             && (pin.is_empty() || pin.len() > 6 || !pin.bytes().all(|b| b.is_ascii_digit()))
@@ -283,6 +288,12 @@ pub enum Decline {
     WrongPin,
     /// Too many wrong PINs: try again later.
     PinLocked,
+    /// A pay code whose signature is not its device's.
+    CodeInvalid,
+    /// A pay code too old (or too far ahead): the phone shows a fresh one.
+    CodeExpired,
+    /// A pay code already used once.
+    CodeUsed,
 }
 
 /// The answer to a charge: approved, or declined with the reason. A decline

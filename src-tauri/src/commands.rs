@@ -93,6 +93,12 @@ pub async fn synced_rows(
     engine.rows(&filter)
 }
 
+/// A fresh QR pay code for the signed-in user (signed on this device; works offline).
+#[tauri::command]
+pub async fn pay_code(engine: EngineState<'_>) -> Result<String, ApiErrorBody> {
+    engine.pay_code()
+}
+
 /// Waits (up to `wait_secs`, at most 60) for a card on the kiosk's reader,
 /// reads it and has the SAM authenticate it; answers its id in hex. Readers:
 /// `HOUQIN_CARD_READER` and `HOUQIN_SAM_READER` (parts of the PC/SC reader

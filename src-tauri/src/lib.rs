@@ -42,6 +42,7 @@ pub fn run() {
             commands::dismiss_rejected,
             commands::synced_rows,
             commands::read_card,
+            commands::pay_code,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {

@@ -30,6 +30,9 @@ const API_BASE: &str = "/api/v1";
 struct StoredSession {
     access_token: String,
     refresh_token: String,
+    /// Names the session in pay codes (absent in sessions stored before).
+    #[serde(default)]
+    session_id: Option<String>,
 }
 
 fn load_session() -> Option<StoredSession> {
@@ -52,13 +55,41 @@ static REFRESH_LOCK: LazyLock<Mutex<()>> = LazyLock::new(|| Mutex::new(()));
 
 pub(super) async fn login(mut req: LoginRequest) -> Result<Me, ApiError> {
     req.device_id.get_or_insert_with(local::device_id);
+    if let Some(key) = local::pay_key() {
+        req.device_public_key = Some(houqin_shared::paycode::encode_public_key(&key));
+    }
     let answer: LoginResponse =
         decode(send(Method::Post, "/auth/login", Some(encode(&req)?), None).await?)?;
     store_session(&StoredSession {
         access_token: answer.access_token,
         refresh_token: answer.refresh_token,
+        session_id: Some(answer.session_id.to_string()),
     });
     Ok(answer.user)
+}
+
+/// A fresh pay code signed with this browser's key (kept in `localStorage`).
+pub(super) fn pay_code() -> Result<String, ApiError> {
+    let not_available = || {
+        ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "sign in again on this device to use pay codes",
+        )
+    };
+    let session = load_session().ok_or_else(not_available)?;
+    let session_id = session
+        .session_id
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(not_available)?;
+    let key = local::pay_key().ok_or_else(not_available)?;
+    let mut nonce = [0u8; 4];
+    local::random_bytes(&mut nonce);
+    let code = houqin_shared::paycode::PayCode {
+        session: houqin_shared::ids::SessionId(session_id),
+        at: (js_sys::Date::now() / 1000.0) as i64,
+        nonce: u32::from_le_bytes(nonce),
+    };
+    Ok(code.sign(&key))
 }
 
 pub(super) async fn logout() -> Result<(), ApiError> {
@@ -135,6 +166,7 @@ async fn refresh(stale_access_token: &str) -> Result<(), ApiError> {
             store_session(&StoredSession {
                 access_token: answer.access_token,
                 refresh_token: answer.refresh_token,
+                session_id: Some(answer.session_id.to_string()),
             });
             Ok(())
         }

@@ -14,6 +14,9 @@ pub(super) const DEVICE_ID: &str = "houqin.device_id";
 const LANG: &str = "houqin.lang";
 /// The last username that signed in here, to prefill the login form.
 const LAST_USERNAME: &str = "houqin.last_username";
+/// This browser's pay-code key (an Ed25519 secret, base64url): the public
+/// half is sent at login, the codes it signs let the owner pay by QR.
+const PAY_KEY: &str = "houqin.pay_key";
 /// The window a cashier's kiosk sells for (a kiosk stands at one window).
 const KIOSK_WINDOW: &str = "houqin.kiosk_window";
 
@@ -44,6 +47,30 @@ pub fn saved_lang() -> Option<Lang> {
 
 pub fn store_lang(lang: Lang) {
     set(LANG, lang.as_str());
+}
+
+/// Fills `buf` from the browser's cryptographic random source.
+pub(super) fn random_bytes(buf: &mut [u8]) {
+    if let Some(crypto) = web_sys::window().and_then(|w| w.crypto().ok()) {
+        let _ = crypto.get_random_values_with_u8_array(buf);
+    }
+}
+
+/// This browser's pay-code key, made on first use. `None` without storage or
+/// a random source (then no pay codes here).
+pub(super) fn pay_key() -> Option<houqin_shared::paycode::SigningKey> {
+    use houqin_shared::paycode;
+    if let Some(key) = get(PAY_KEY).as_deref().and_then(paycode::decode_secret) {
+        return Some(key);
+    }
+    let mut secret = [0u8; 32];
+    random_bytes(&mut secret);
+    if secret == [0u8; 32] {
+        return None;
+    }
+    let key = paycode::signing_key(&secret);
+    set(PAY_KEY, &paycode::encode_secret(&key));
+    Some(key)
 }
 
 pub fn kiosk_window() -> Option<String> {

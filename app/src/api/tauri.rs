@@ -16,6 +16,7 @@
 //! | `dismiss_rejected` | `{"seq"}`                         | `bool`        |
 //! | `synced_rows` | `{"filter": {"scope"?, "entity"?}}`    | row JSON[]    |
 //! | `read_card`   | `{"waitSecs"}`                         | card id (hex) |
+//! | `pay_code`    | `{}`                                   | pay code text |
 //!
 //! `path` is under `/api/v1` (e.g. `/me/lang`); `method` is `GET`, `POST`,
 //! `PUT` or `DELETE`. Every command rejects with an `ApiErrorBody`; a network
@@ -100,6 +101,11 @@ pub(super) async fn dismiss_rejected(seq: u64) -> Result<bool, ApiError> {
 /// One sync now; what it did is not the UI's concern (the status says).
 pub(super) async fn sync_now() -> Result<(), ApiError> {
     invoke("sync_now", json!({})).await.map(drop)
+}
+
+/// A fresh pay code, signed by the engine with this device's key.
+pub(super) async fn pay_code() -> Result<String, ApiError> {
+    decode(invoke("pay_code", json!({})).await?)
 }
 
 /// Waits for a card on the kiosk's reader and answers its authenticated id.

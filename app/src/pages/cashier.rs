@@ -31,7 +31,7 @@ enum Step {
     Charging,
     /// The payer's PIN is needed for this amount; the same sale id retries.
     NeedPin {
-        uid: String,
+        payer: Payer,
         wrong: Option<u32>,
     },
     Done(ChargeOutcome),
@@ -49,6 +49,24 @@ fn decline_key(decline: Decline) -> Key {
         Decline::PinRequired => Key::DeclinePinRequired,
         Decline::WrongPin => Key::DeclineWrongPin,
         Decline::PinLocked => Key::DeclinePinLocked,
+        Decline::CodeInvalid => Key::DeclineCodeInvalid,
+        Decline::CodeExpired => Key::DeclineCodeExpired,
+        Decline::CodeUsed => Key::DeclineCodeUsed,
+    }
+}
+
+/// What the payer field holds: a pay code a scanner typed, or a card's id a
+/// reader typed.
+fn read_payer(text: &str) -> Option<Payer> {
+    let text = text.trim();
+    if text.starts_with(houqin_shared::paycode::PREFIX) {
+        houqin_shared::paycode::PayCode::parse(text)
+            .ok()
+            .map(|_| Payer::Qr {
+                code: text.to_owned(),
+            })
+    } else {
+        check_card_uid(text).ok().map(|uid| Payer::Card { uid })
     }
 }
 
@@ -161,7 +179,7 @@ pub fn CashierPage() -> impl IntoView {
         focus("kiosk-amount");
     };
 
-    let send = move |uid: String, with_pin: Option<String>| {
+    let send = move |who: Payer, with_pin: Option<String>| {
         let Some(window_id) = window.get_untracked() else {
             step.set(Step::Failed(Key::ErrNoWindow));
             return;
@@ -178,7 +196,7 @@ pub fn CashierPage() -> impl IntoView {
         let req = Charge {
             id: sale_id.get_untracked(),
             window_id,
-            payer: Payer::Card { uid: uid.clone() },
+            payer: who.clone(),
             amount,
             pin: with_pin,
         };
@@ -186,13 +204,16 @@ pub fn CashierPage() -> impl IntoView {
             match api::charge(req).await {
                 Ok(outcome) => match outcome.decline {
                     Some(Decline::PinRequired) => {
-                        step.try_set(Step::NeedPin { uid, wrong: None });
+                        step.try_set(Step::NeedPin {
+                            payer: who,
+                            wrong: None,
+                        });
                         focus("kiosk-pin");
                     }
                     Some(Decline::WrongPin) => {
                         pin.try_set(String::new());
                         step.try_set(Step::NeedPin {
-                            uid,
+                            payer: who,
                             wrong: outcome.pin_tries_left,
                         });
                         focus("kiosk-pin");
@@ -222,12 +243,12 @@ pub fn CashierPage() -> impl IntoView {
             focus("kiosk-amount");
             return;
         }
-        match check_card_uid(payer.get_untracked().trim()) {
-            Ok(uid) => {
+        match read_payer(&payer.get_untracked()) {
+            Some(who) => {
                 payer_error.set(None);
-                send(uid, None);
+                send(who, None);
             }
-            Err(_) => {
+            None => {
                 payer_error.set(Some(Key::ErrCardUid));
                 focus("kiosk-payer");
             }
@@ -235,8 +256,8 @@ pub fn CashierPage() -> impl IntoView {
     };
     let on_pin = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        if let Step::NeedPin { uid, .. } = step.get_untracked() {
-            send(uid, Some(pin.get_untracked()));
+        if let Step::NeedPin { payer: who, .. } = step.get_untracked() {
+            send(who, Some(pin.get_untracked()));
         }
     };
     let reading = RwSignal::new(false);
@@ -258,7 +279,7 @@ pub fn CashierPage() -> impl IntoView {
             match result {
                 Ok(uid) => {
                     payer.try_set(uid.clone());
-                    send(uid, None);
+                    send(Payer::Card { uid }, None);
                 }
                 Err(e) => {
                     payer_error.try_set(Some(card_error_key(e.field())));
@@ -607,6 +628,18 @@ mod tests {
     }
 
     #[test]
+    fn the_payer_field_takes_cards_and_codes() {
+        assert_eq!(
+            read_payer(" 04a1b2c3 "),
+            Some(Payer::Card {
+                uid: "04A1B2C3".into()
+            })
+        );
+        assert_eq!(read_payer("hello"), None);
+        assert_eq!(read_payer("HQ1:garbage"), None);
+    }
+
+    #[test]
     fn reader_refusals_have_words() {
         assert_eq!(card_error_key(Some("card_removed")), Key::CardErrRemoved);
         assert_eq!(card_error_key(Some("wrong_mac")), Key::CardErrWrongMac);
@@ -626,6 +659,9 @@ mod tests {
             Decline::PinRequired,
             Decline::WrongPin,
             Decline::PinLocked,
+            Decline::CodeInvalid,
+            Decline::CodeExpired,
+            Decline::CodeUsed,
         ];
         let keys: std::collections::HashSet<Key> = all.into_iter().map(decline_key).collect();
         assert_eq!(keys.len(), all.len());

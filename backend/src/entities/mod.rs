@@ -222,6 +222,29 @@ entity!(
     created_at: DateTimeUtc,
 });
 
+/// A QR pay code already used (accepted once).
+pub mod pay_code_uses {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pay_code_uses")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub session_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub at: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub nonce: i64,
+        pub campus_id: Uuid,
+        pub used_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// An attachment (photo) of one campus, named by its content's SHA-256.
 pub mod attachments {
     use sea_orm::entity::prelude::*;
@@ -330,5 +353,6 @@ campus_rows!(
     ledger_pending,
     wallets,
     cards,
-    sales
+    sales,
+    pay_code_uses
 );

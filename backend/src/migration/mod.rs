@@ -9,6 +9,7 @@ mod m20261201_000002_sync;
 mod m20261201_000003_attachments;
 mod m20261201_000004_ledger;
 mod m20261201_000005_payments;
+mod m20261201_000006_pay_codes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000003_attachments::Migration),
             Box::new(m20261201_000004_ledger::Migration),
             Box::new(m20261201_000005_payments::Migration),
+            Box::new(m20261201_000006_pay_codes::Migration),
         ]
     }
 }

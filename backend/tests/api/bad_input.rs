@@ -626,6 +626,10 @@ async fn bad_input(db: TestDb) {
             "payer.uid",
         ),
         (charge(json!({"pin": "12ab"})), "pin"),
+        (
+            charge(json!({"payer": {"method": "qr", "code": "HQ1:not-a-code"}})),
+            "payer.code",
+        ),
         (charge(json!({})), "window_id"),
         (charge(json!({"window_id": "w1"})), "window_id"),
     ] {

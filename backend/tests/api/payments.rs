@@ -4,6 +4,7 @@
 //! double-spend race through real HTTP.
 
 use houqin_server::testkit::TestDb;
+use houqin_shared::paycode;
 use houqin_shared::sync::PullResponse;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -445,6 +446,113 @@ async fn payments(db: TestDb) {
     api.get("/wallet/transfers?code=bribe", &student)
         .await
         .expect_error(422, "validation");
+
+    // The student's phone pays by QR code: signed with the key it made at
+    // login. It works while the physical card is frozen (the card was
+    // replaced above; freeze the new one too).
+    let phone_key = paycode::signing_key(&[42; 32]);
+    let login = api
+        .post(
+            "/auth/login",
+            None,
+            json!({"username": "student", "password": "demo", "device_id": "qr-phone",
+                "device_public_key": paycode::encode_public_key(&phone_key)}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    let session: Uuid = login["session_id"]
+        .as_str()
+        .expect("session")
+        .parse()
+        .expect("uuid");
+    let wallet = api.get("/wallet", &student).await.expect(200).clone();
+    let new_card = wallet["cards"]
+        .as_array()
+        .expect("cards")
+        .iter()
+        .find(|c| c["status"] == "active")
+        .expect("the new card")["id"]
+        .clone();
+    api.post(
+        "/cards/report-lost",
+        Some(&student),
+        json!({"card_id": new_card}),
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        declined(&charge(&api, &t, &new_chip, 100, None).await),
+        "card_frozen"
+    );
+    let now = chrono::Utc::now().timestamp();
+    let code = |at: i64, nonce: u32, key: &ed25519_dalek::SigningKey| {
+        paycode::PayCode {
+            session: houqin_shared::ids::SessionId(session),
+            at,
+            nonce,
+        }
+        .sign(key)
+    };
+    let by_qr = |code: String, amount: i64| {
+        let (api, t) = (&api, &t);
+        async move {
+            api.post(
+                "/payments/charges",
+                Some(&t.token),
+                json!({"id": Uuid::now_v7(), "window_id": t.window, "payer": {"method": "qr", "code": code}, "amount": amount}),
+            )
+            .await
+            .expect(200)
+            .clone()
+        }
+    };
+    let before_qr = balance(&api, &student).await;
+    let fresh = code(now, 1, &phone_key);
+    // Above the no-PIN amount, and no PIN: the phone is the owner's, signed in.
+    let paid = by_qr(fresh.clone(), 2500).await;
+    assert_eq!(paid["approved"], true, "{paid}");
+    assert_eq!(balance(&api, &student).await, before_qr - 2500);
+    assert_eq!(declined(&by_qr(fresh, 100).await), "code_used");
+    assert_eq!(
+        declined(&by_qr(code(now - 120, 2, &phone_key), 100).await),
+        "code_expired"
+    );
+    assert_eq!(
+        declined(&by_qr(code(now + 120, 3, &phone_key), 100).await),
+        "code_expired"
+    );
+    let stranger = paycode::signing_key(&[7; 32]);
+    assert_eq!(
+        declined(&by_qr(code(now, 4, &stranger), 100).await),
+        "code_invalid"
+    );
+    assert_eq!(
+        balance(&api, &student).await,
+        before_qr - 2500,
+        "refused codes pay nothing"
+    );
+    let r = api
+        .post(
+            "/payments/charges",
+            Some(&t.token),
+            json!({"id": Uuid::now_v7(), "window_id": t.window, "payer": {"method": "qr", "code": "HQ1:nope"}, "amount": 100}),
+        )
+        .await;
+    r.expect_error(422, "validation");
+    assert_eq!(r.field(), "payer.code");
+    // Signed out: the phone's codes stop working.
+    api.call(
+        reqwest::Method::POST,
+        "/auth/logout",
+        login["access_token"].as_str(),
+        crate::support::Body::None,
+    )
+    .await;
+    assert_eq!(
+        declined(&by_qr(code(now, 5, &phone_key), 100).await),
+        "code_invalid"
+    );
 
     // The cashier's end-of-shift summary counts their approved sales.
     let shift = api

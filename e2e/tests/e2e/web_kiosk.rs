@@ -1,8 +1,9 @@
 //! A cashier at a canteen kiosk (1920×1080): the home is the sale screen;
 //! a dish is picked, an amount typed, a student's card read into the payer
 //! field — approved, with the payer and amount shown — then an unknown card
-//! is declined with the reason, and the shift summary counts the sale. The
-//! screen is saved to `e2e/screenshots/`.
+//! is declined with the reason; a student's phone shows a pay code, the
+//! scanner types it: approved, and the same code again is refused as used;
+//! the shift summary counts the sales. Screens go to `e2e/screenshots/`.
 
 use anyhow::{Context, Result};
 use houqin_e2e::browser::{Browser, Viewport};
@@ -65,10 +66,46 @@ async fn cashier_sells_at_the_kiosk() -> Result<()> {
     check::attr_becomes(c, "kiosk-outcome", "data-decline", "unknown_card").await?;
     find::visible(c, "kiosk-decline").await?;
 
-    // The shift so far: one sale.
+    // A student shows a pay code on their phone; the scanner types it in.
+    let phone = Browser::launch(Viewport::PHONE).await?;
+    let p = &phone.client;
+    act::open(p, &server.url).await?;
+    act::login(p, "student", "demo").await?;
+    act::open(p, &format!("{}/s/payments", server.url)).await?;
+    act::click(p, "pay-code-toggle").await?;
+    find::visible(p, "pay-code").await?;
+    let code = find::js(
+        p,
+        "return document.querySelector('[data-testid=pay-code]').dataset.code;",
+        vec![],
+    )
+    .await?;
+    let code = code.as_str().context("the pay code's text")?.to_owned();
+    anyhow::ensure!(code.starts_with("HQ1:"), "a pay code, not {code:?}");
+    act::rest_pointer(p).await?;
+    let png = check::settled_screenshot(p).await?;
+    check::save_screenshot(
+        "web-student-pay-code-phone",
+        &png,
+        Some((Viewport::PHONE.width, Viewport::PHONE.height)),
+    )?;
+    act::click(c, "kiosk-next").await?;
+    act::fill(c, "kiosk-amount", "4").await?;
+    act::fill(c, "kiosk-payer", &code).await?;
+    act::click(c, "kiosk-pay").await?;
+    check::attr_becomes(c, "kiosk-outcome", "data-approved", "true").await?;
+    // The same code again: used.
+    act::click(c, "kiosk-next").await?;
+    act::fill(c, "kiosk-amount", "4").await?;
+    act::fill(c, "kiosk-payer", &code).await?;
+    act::click(c, "kiosk-pay").await?;
+    check::attr_becomes(c, "kiosk-outcome", "data-decline", "code_used").await?;
+    phone.close().await?;
+
+    // The shift so far: two sales.
     act::click(c, "kiosk-shift-load").await?;
-    check::attr_becomes(c, "kiosk-shift-summary", "data-sales", "1").await?;
-    check::attr_becomes(c, "kiosk-shift-summary", "data-total", "850").await?;
+    check::attr_becomes(c, "kiosk-shift-summary", "data-sales", "2").await?;
+    check::attr_becomes(c, "kiosk-shift-summary", "data-total", "1250").await?;
 
     browser.close().await?;
     Ok(())

@@ -212,6 +212,9 @@ impl Engine {
 
     async fn login_inner(&self, mut req: LoginRequest) -> Result<Me, EngineError> {
         req.device_id = Some(self.device_id.clone());
+        // The pay-code key's public half rides with every login.
+        let key = self.lock_store().pay_key()?;
+        req.device_public_key = Some(houqin_shared::paycode::encode_public_key(&key));
         req.validate()?;
         let response = self.client.login(&req).await?;
         let session = StoredSession::from(response);
@@ -220,6 +223,24 @@ impl Engine {
         // A new session can send what is queued (a previous user's commands too).
         self.sync.poke();
         Ok(session.user)
+    }
+
+    /// A fresh QR pay code for the signed-in user, signed with this device's
+    /// key (works offline: nothing leaves the device). Shown for
+    /// [`houqin_shared::paycode::ROTATE_SECS`], then replaced.
+    pub fn pay_code(&self) -> Result<String, ApiErrorBody> {
+        let make = || -> Result<String, EngineError> {
+            let mut store = self.lock_store();
+            let session = store.session()?.ok_or(EngineError::SignedOut)?;
+            let key = store.pay_key()?;
+            let code = houqin_shared::paycode::PayCode {
+                session: session.session_id,
+                at: self.clock.now().timestamp(),
+                nonce: rand::random(),
+            };
+            Ok(code.sign(&key))
+        };
+        make().map_err(|e| e.into_api("pay_code"))
     }
 
     async fn call_inner(

@@ -121,6 +121,14 @@ const MIGRATIONS: &[&str] = &[
         created_at TEXT NOT NULL
     ) STRICT;
     ",
+    // 4: the device's pay-code key (Ed25519 secret, base64url). Its public
+    // half goes to the server at each login; the secret never leaves here.
+    r"
+    CREATE TABLE pay_key (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        secret TEXT NOT NULL
+    ) STRICT;
+    ",
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -189,6 +197,31 @@ impl Store {
         migrate(&mut conn)?;
         let device_id = ensure_device_id(&mut conn)?;
         Ok(Self { conn, device_id })
+    }
+
+    /// This install's pay-code key, made on first use and kept for good.
+    pub(crate) fn pay_key(&mut self) -> Result<houqin_shared::paycode::SigningKey, StoreError> {
+        use houqin_shared::paycode;
+        let existing: Option<String> = self
+            .conn
+            .query_row("SELECT secret FROM pay_key WHERE id = 1", [], |row| {
+                row.get(0)
+            })
+            .optional()?;
+        if let Some(key) = existing.as_deref().and_then(paycode::decode_secret) {
+            return Ok(key);
+        }
+        let secret: [u8; 32] = rand::random();
+        let key = paycode::signing_key(&secret);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO pay_key (id, secret) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET secret = excluded.secret",
+                params![paycode::encode_secret(&key)],
+            )?;
+            Ok(())
+        })?;
+        Ok(key)
     }
 
     /// This install's id (UUIDv7), made at the first open and kept for good.

@@ -96,6 +96,7 @@ pub fn WalletPage() -> impl IntoView {
                 Load::Ready(WalletView::Live(w)) => {
                     let cards = w.cards.clone();
                     view! {
+                        <PayCodeCard />
                         <BalanceCard
                             balance=w.balance
                             available=Some(w.available)
@@ -115,6 +116,7 @@ pub fn WalletPage() -> impl IntoView {
                 Load::Ready(WalletView::Saved { summary, cards }) => {
                     view! {
                         <p class="alert" data-testid="wallet-saved">{tx(Key::WalletSavedNote)}</p>
+                        <PayCodeCard />
                         {summary
                             .map(|s| {
                                 view! {
@@ -134,6 +136,101 @@ pub fn WalletPage() -> impl IntoView {
                 }
             }}
         </main>
+    }
+}
+
+/// The code as an SVG picture (dark modules on white, with a quiet zone).
+fn qr_svg(text: &str) -> Option<String> {
+    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
+    Some(
+        code.render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(240, 240)
+            .quiet_zone(true)
+            .build(),
+    )
+}
+
+/// The QR pay code: shown on demand, replaced every 30 seconds while shown,
+/// made on this device (no network needed).
+#[component]
+fn PayCodeCard() -> impl IntoView {
+    let session = use_session();
+    let shown = RwSignal::new(false);
+    let code = RwSignal::new(None::<String>);
+    let left = RwSignal::new(0i64);
+    let refresh = move || {
+        spawn_local(async move {
+            match api::pay_code().await {
+                Ok(text) => {
+                    code.try_set(Some(text));
+                    left.try_set(houqin_shared::paycode::ROTATE_SECS);
+                }
+                Err(e) => {
+                    shown.try_set(false);
+                    complain(session, &e);
+                }
+            }
+        });
+    };
+    // One tick a second while shown: count down, then a new code.
+    let ticker = leptos::prelude::set_interval_with_handle(
+        move || {
+            if !shown.get_untracked() {
+                return;
+            }
+            let next = left.get_untracked() - 1;
+            if next <= 0 {
+                refresh();
+            } else {
+                left.set(next);
+            }
+        },
+        std::time::Duration::from_secs(1),
+    )
+    .ok();
+    on_cleanup(move || {
+        if let Some(t) = ticker {
+            t.clear();
+        }
+    });
+    let toggle = move |_| {
+        let now_shown = !shown.get_untracked();
+        shown.set(now_shown);
+        if now_shown {
+            refresh();
+        } else {
+            code.set(None);
+        }
+    };
+    let lang = use_i18n().lang;
+    view! {
+        <Card testid="wallet-pay-code" labelled_by="pay-code-title">
+            <h2 id="pay-code-title" class="card-title">{tx(Key::PayCodeTitle)}</h2>
+            <p class="muted">{tx(Key::PayCodeNote)}</p>
+            {move || {
+                code.get()
+                    .filter(|_| shown.get())
+                    .map(|text| {
+                        let svg = qr_svg(&text).unwrap_or_default();
+                        view! {
+                            <div
+                                class="pay-code"
+                                role="img"
+                                aria-label=move || Key::PayCodeTitle.text(lang.get())
+                                data-testid="pay-code"
+                                data-code=text.clone()
+                                inner_html=svg
+                            ></div>
+                            <p class="muted num" aria-live="polite">
+                                {move || format!("{} {}s", Key::PayCodeRefresh.text(lang.get()), left.get())}
+                            </p>
+                        }
+                    })
+            }}
+            <Button kind=ButtonKind::Secondary testid="pay-code-toggle" on:click=toggle>
+                {move || if shown.get() { tx(Key::PayCodeHide)() } else { tx(Key::PayCodeShow)() }}
+            </Button>
+        </Card>
     }
 }
 
