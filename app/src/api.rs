@@ -28,8 +28,8 @@ use houqin_shared::ids::{CanteenId, CardId, TransferId};
 use houqin_shared::ledger::TransferCode;
 use houqin_shared::notifications::{MarkRead, NotificationList};
 use houqin_shared::payments::{
-    Card, Charge, ChargeOutcome, ReportCardLost, SetPin, ShiftSummary, Statement, TopUp, Wallet,
-    WalletSettings, WalletSummary,
+    Card, Charge, ChargeOutcome, Refund, RefundOutcome, ReportCardLost, SetPin, ShiftSummary,
+    Statement, TopUp, Wallet, WalletSettings, WalletSummary,
 };
 use houqin_shared::{ApiErrorBody, ErrorCode};
 use serde::de::DeserializeOwned;
@@ -357,6 +357,11 @@ pub async fn read_card(wait_secs: u64) -> Result<String, ApiError> {
         Host::Tauri => tauri::read_card(wait_secs).await,
         Host::Browser => Err(ApiError::from_code(ErrorCode::Validation, "no card reader")),
     }
+}
+
+/// Money back for (part of) a sale, approved by a supervisor.
+pub async fn refund(req: Refund) -> Result<RefundOutcome, ApiError> {
+    call(Method::Post, "/payments/refunds", Some(encode(&req)?)).await
 }
 
 /// The cashier's sales since the start of today.

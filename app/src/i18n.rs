@@ -219,6 +219,12 @@ keys! {
     PayCodeShow => "显示付款码", "Show pay code";
     PayCodeHide => "隐藏付款码", "Hide pay code";
     PayCodeRefresh => "更新倒计时", "New code in";
+    RefundTitle => "退款", "Refund";
+    RefundSupervisor => "主管用户名（由主管本人输入）", "Supervisor's username (typed by the supervisor)";
+    RefundSubmit => "确认退款", "Refund";
+    RefundDone => "已退款：", "Refunded:";
+    ErrRefundAmount => "退款金额不能超过这笔消费剩余可退的金额。", "The refund cannot exceed what is left of this sale.";
+    ErrSupervisor => "需要本食堂主管的用户名和密码。", "A supervisor of this canteen must enter their username and password.";
     ServiceUnavailableBody => "我们正在建设这项服务，开放后会在这里提供，届时也会通知你。",
         "We are still building this service. It will appear here when it opens, and we will let you know.";
     UnknownService => "没有这项服务。", "There is no such service.";

@@ -113,6 +113,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::replace_card))
         .routes(routes!(payments::charge))
         .routes(routes!(payments::shift))
+        .routes(routes!(payments::refund))
         .routes(routes!(payments::ledger_audit))
         .routes(routes!(attachments::declare))
         .routes(routes!(attachments::put_chunk))

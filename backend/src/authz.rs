@@ -97,9 +97,8 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         // The card office.
         ("POST", "/api/v1/cards" | "/api/v1/cards/{id}/replace") => Roles(MANAGERS),
         // Sales at a window: the handler narrows to the cashier's canteen.
-        ("POST", "/api/v1/payments/charges") | ("GET", "/api/v1/payments/shift") => {
-            Roles(&[Role::Cashier, Role::Supervisor])
-        }
+        ("POST", "/api/v1/payments/charges" | "/api/v1/payments/refunds")
+        | ("GET", "/api/v1/payments/shift") => Roles(&[Role::Cashier, Role::Supervisor]),
         ("GET", "/api/v1/payments/audit") => Roles(MANAGERS),
         // Any signed-in user may attach photos (reports, inspections, proofs of
         // delivery); the service whose command names them decides the rest.

@@ -25,9 +25,9 @@ use houqin_shared::ledger::{
 use houqin_shared::paycode::PayCode;
 use houqin_shared::payments::{
     Card, CardStatus, Charge, ChargeOutcome, DEFAULT_DAILY_LIMIT, DEFAULT_NO_PIN_LIMIT, Decline,
-    IssueCard, PIN_LOCK_MINUTES, PIN_MAX_FAILURES, Payer, ReplaceCard, ReportCardLost, SetPin,
-    ShiftSummary, Statement, StatementLine, TopUp, Wallet, WalletSettings, WalletSummary,
-    WindowTakings, check_card_uid, check_pin,
+    IssueCard, PIN_LOCK_MINUTES, PIN_MAX_FAILURES, Payer, Refund, RefundOutcome, ReplaceCard,
+    ReportCardLost, SetPin, ShiftSummary, Statement, StatementLine, TopUp, Wallet, WalletSettings,
+    WalletSummary, WindowTakings, check_card_uid, check_pin,
 };
 use houqin_shared::sync::entity::{CARD, WALLET};
 use houqin_shared::sync::scope;
@@ -45,8 +45,8 @@ use crate::accounts::password;
 use crate::audit::{self, AuditRecord};
 use crate::authz::Principal;
 use crate::entities::{
-    canteen_windows, cards, ledger_accounts, ledger_transfers, pay_code_uses, sales, sessions,
-    users, wallets,
+    canteen_windows, cards, ledger_accounts, ledger_transfers, pay_code_uses, refunds, sales,
+    sessions, users, wallets,
 };
 use crate::error::{ApiError, ApiResult, current_request_id};
 use crate::extract::{Json, Path, Query};
@@ -1144,6 +1144,239 @@ async fn check_charge_pin(
     }))
 }
 
+/// Money back for (part of) a sale at a window of the caller's canteen,
+/// approved by a supervisor of that canteen: the caller if they are one,
+/// else the supervisor's own credentials typed at the kiosk. Back to the
+/// wallet first, then the subsidy, as the sale took them. A retried refund
+/// (same id) is paid once.
+#[utoipa::path(post, path = "/payments/refunds", tag = "payments", request_body = Refund,
+    responses((status = 200, body = RefundOutcome), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody, description = "not a window of the caller's canteen"),
+        (status = 409, body = houqin_shared::ApiErrorBody, description = "the id was used for another refund, or the till cannot cover it"),
+        (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn refund(
+    State(state): State<AppState>,
+    axum::Extension(addr): axum::Extension<ClientAddr>,
+    p: Principal,
+    Json(req): Json<Refund>,
+) -> ApiResult<Json<RefundOutcome>> {
+    req.validate()?;
+    let now = state.clock.now();
+    let conn = &state.db.conn;
+    if let Some(done) = refunds::Entity::find_by_id(req.id.0).one(conn).await? {
+        return replay_refund(conn, &req, &done).await.map(Json);
+    }
+    let sale = sales::Entity::find_by_id(req.sale_id.0)
+        .filter(sales::Column::CampusId.eq(p.campus_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| ApiError::validation("sale_id", "no such sale"))?;
+    let window = canteen_windows::Entity::find_by_id(sale.window_id)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("window"))?;
+    if !p.scopes.contains(&Scope::Canteen(window.canteen_id)) {
+        return Err(ApiError::Forbidden);
+    }
+    let approver = approve_refund(conn, &p, &req, window.canteen_id).await?;
+
+    let tx = state.db.write().await?;
+    let done: Vec<i64> = refunds::Entity::find()
+        .select_only()
+        .column(refunds::Column::Amount)
+        .filter(refunds::Column::SaleId.eq(sale.id))
+        .into_tuple()
+        .all(&*tx)
+        .await?;
+    let done: i64 = done.into_iter().sum();
+    let left = sale.amount - done;
+    if req.amount > left {
+        return Err(ApiError::validation(
+            "amount",
+            format!("at most {left} fen of this sale is left to refund"),
+        ));
+    }
+    let w = wallets::Entity::find_by_id(sale.payer_id)
+        .one(&*tx)
+        .await?
+        .ok_or(ApiError::NotFound("wallet"))?;
+    let wallet_left = (sale.from_wallet - done).max(0);
+    let to_wallet = req.amount.min(wallet_left);
+    let to_subsidy = req.amount - to_wallet;
+    let till = ledger::open_account(
+        &*tx,
+        p.campus_id,
+        AccountKind::MerchantTill,
+        Some(window.id),
+        now,
+    )
+    .await?;
+    let reference = Some(format!("refund of sale {}", sale.id));
+    let mut parts = Vec::new();
+    for (to, amount) in [
+        (w.wallet_account_id, to_wallet),
+        (w.subsidy_account_id, to_subsidy),
+    ] {
+        if amount > 0 {
+            parts.push(NewTransfer {
+                linked: true,
+                reference: reference.clone(),
+                ..NewTransfer::single(
+                    if parts.is_empty() {
+                        req.id
+                    } else {
+                        TransferId::new()
+                    },
+                    AccountId(till.id),
+                    AccountId(to),
+                    amount,
+                    TransferCode::Refund,
+                )
+            });
+        }
+    }
+    if let Some(last) = parts.last_mut() {
+        last.linked = false;
+    }
+    let results = ledger::create_transfers(&tx, p.campus_id, now, &parts).await?;
+    let failure = results.iter().find_map(|r| match r {
+        TransferResult::Failed {
+            error: TransferError::LinkedEventFailed,
+        } => None,
+        TransferResult::Failed { error } => Some(*error),
+        _ => None,
+    });
+    match failure {
+        None if results.iter().all(|r| *r == TransferResult::Created) => {}
+        Some(TransferError::ExceedsCredits) => {
+            return Err(ApiError::Conflict {
+                message: "the window's till cannot cover this refund (it was settled); ask the canteen office".into(),
+                field: None,
+            });
+        }
+        _ => {
+            return Err(ApiError::Conflict {
+                message: "this refund id was already used for a transfer".into(),
+                field: Some("id".into()),
+            });
+        }
+    }
+    refunds::Entity::insert(refunds::ActiveModel {
+        id: Set(req.id.0),
+        campus_id: Set(p.campus_id),
+        sale_id: Set(sale.id),
+        window_id: Set(window.id),
+        amount: Set(req.amount),
+        cashier_id: Set(p.user_id),
+        supervisor_id: Set(approver.id),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&*tx)
+    .await?;
+    audit::record(
+        &*tx,
+        AuditRecord::by(&p, AuditAction::PaymentRefunded, caller(&addr), now)
+            .target(format!("sale:{}", sale.id))
+            .detail(format!(
+                "{} fen, approved by {}",
+                req.amount, approver.username
+            )),
+    )
+    .await?;
+    let mut changes = Changes::default();
+    sync_wallet(&*tx, &mut changes, &w).await?;
+    let moved = changes::commit(&*tx, p.campus_id, changes, now).await?;
+    tx.commit().await?;
+    state.pokes.send(moved);
+    Ok(Json(RefundOutcome {
+        id: req.id,
+        sale_id: req.sale_id,
+        amount: req.amount,
+        refunded: done + req.amount,
+        approved_by: approver.display_name,
+        at: now,
+    }))
+}
+
+/// The supervisor who approves: the caller, or the one whose credentials
+/// came with the request; either must supervise `canteen`.
+async fn approve_refund(
+    conn: &impl ConnectionTrait,
+    p: &Principal,
+    req: &Refund,
+    canteen: Uuid,
+) -> ApiResult<users::Model> {
+    if p.has_role(Role::Supervisor) {
+        return users::Entity::find_by_id(p.user_id)
+            .one(conn)
+            .await?
+            .ok_or(ApiError::Unauthenticated);
+    }
+    let Some(approval) = &req.supervisor else {
+        return Err(ApiError::validation(
+            "supervisor",
+            "a supervisor of this canteen must approve a refund",
+        ));
+    };
+    let user = users::Entity::find()
+        .filter(users::Column::CampusId.eq(p.campus_id))
+        .filter(users::Column::Username.eq(approval.username.trim()))
+        .filter(users::Column::Active.eq(true))
+        .one(conn)
+        .await?;
+    // The same work whether or not the username exists.
+    let hash = user.as_ref().map_or_else(
+        || password::dummy_hash().to_owned(),
+        |u| u.password_hash.clone(),
+    );
+    let right = password::verify(approval.password.clone(), hash).await?;
+    let supervises = match &user {
+        Some(u) if right => {
+            let (roles, scopes) = crate::authz::roles_and_scopes(conn, u.id).await?;
+            roles.contains(&Role::Supervisor) && scopes.contains(&Scope::Canteen(canteen))
+        }
+        _ => false,
+    };
+    match user {
+        Some(u) if supervises => Ok(u),
+        _ => Err(ApiError::validation(
+            "supervisor.password",
+            "these are not the credentials of a supervisor of this canteen",
+        )),
+    }
+}
+
+async fn replay_refund(
+    conn: &impl ConnectionTrait,
+    req: &Refund,
+    done: &refunds::Model,
+) -> ApiResult<RefundOutcome> {
+    if done.sale_id != req.sale_id.0 || done.amount != req.amount {
+        return Err(ApiError::Conflict {
+            message: "this refund id was used for another refund".into(),
+            field: Some("id".into()),
+        });
+    }
+    let total: Vec<i64> = refunds::Entity::find()
+        .select_only()
+        .column(refunds::Column::Amount)
+        .filter(refunds::Column::SaleId.eq(done.sale_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let approver = users::Entity::find_by_id(done.supervisor_id)
+        .one(conn)
+        .await?;
+    Ok(RefundOutcome {
+        id: req.id,
+        sale_id: req.sale_id,
+        amount: done.amount,
+        refunded: total.into_iter().sum(),
+        approved_by: approver.map(|u| u.display_name).unwrap_or_default(),
+        at: done.created_at,
+    })
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ShiftQuery {
@@ -1196,7 +1429,18 @@ pub async fn shift(
         }
     }
     windows.sort_by_key(|w| w.window_id);
+    let refunded: Vec<i64> = refunds::Entity::find()
+        .select_only()
+        .column(refunds::Column::Amount)
+        .filter(refunds::Column::CashierId.eq(p.user_id))
+        .filter(refunds::Column::CreatedAt.gte(since))
+        .filter(refunds::Column::CreatedAt.lte(now))
+        .into_tuple()
+        .all(&state.db.conn)
+        .await?;
     Ok(Json(ShiftSummary {
+        refunds: u32::try_from(refunded.len()).unwrap_or(u32::MAX),
+        refunded: refunded.iter().sum(),
         cashier_id: UserId(p.user_id),
         since,
         until: now,

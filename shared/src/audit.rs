@@ -36,6 +36,7 @@ actions! {
     PaymentPinSet = "payment_pin_set",
     PaymentPinLocked = "payment_pin_locked",
     WalletLimitsChanged = "wallet_limits_changed",
+    PaymentRefunded = "payment_refunded",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

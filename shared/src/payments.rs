@@ -331,7 +331,69 @@ pub struct ShiftSummary {
     pub total: i64,
     /// Of which paid from subsidies.
     pub from_subsidy: i64,
+    /// Refunds made at this cashier's windows in the shift.
+    #[serde(default)]
+    pub refunds: u32,
+    #[serde(default)]
+    pub refunded: i64,
     pub windows: Vec<WindowTakings>,
+}
+
+/// A supervisor's approval at a cashier's kiosk: their own credentials,
+/// typed in front of the cashier.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SupervisorApproval {
+    pub username: String,
+    pub password: String,
+}
+
+/// `POST /payments/refunds`: money back for (part of) a sale, approved by a
+/// supervisor of the sale's canteen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Refund {
+    /// Made by the kiosk: a retried refund is paid once.
+    pub id: TransferId,
+    pub sale_id: TransferId,
+    /// Fen, at most what the sale has left to refund.
+    pub amount: i64,
+    /// Needed unless the caller is a supervisor of the canteen.
+    #[serde(default)]
+    pub supervisor: Option<SupervisorApproval>,
+}
+
+impl Refund {
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if !(1..=MAX_TRANSFER_FEN).contains(&self.amount) {
+            return Err(FieldError::new(
+                "amount",
+                format!("must be between 1 and {MAX_TRANSFER_FEN} fen"),
+            ));
+        }
+        if let Some(s) = &self.supervisor {
+            if s.username.trim().is_empty() || s.username.len() > 64 {
+                return Err(FieldError::new("supervisor.username", "is required"));
+            }
+            if s.password.is_empty() || s.password.len() > 128 {
+                return Err(FieldError::new("supervisor.password", "is required"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The answer to a refund.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RefundOutcome {
+    pub id: TransferId,
+    pub sale_id: TransferId,
+    pub amount: i64,
+    /// All refunds of the sale so far, this one included.
+    pub refunded: i64,
+    pub approved_by: String,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -563,6 +563,7 @@ pub fn CashierPage() -> impl IntoView {
                                             <Button kind=ButtonKind::Secondary testid="kiosk-print" on:click=print>
                                                 {tx(Key::KioskPrint)}
                                             </Button>
+                                            <RefundForm sale=o.id amount=o.amount />
                                         })}
                                     </section>
                                 }
@@ -598,6 +599,102 @@ pub fn CashierPage() -> impl IntoView {
                 </Card>
             </div>
         </main>
+    }
+}
+
+/// A refund of the sale just made (a wrong dish, a change of mind), approved
+/// by a supervisor who types their own credentials here — unless the one
+/// signed in is a supervisor.
+#[component]
+fn RefundForm(sale: TransferId, amount: i64) -> impl IntoView {
+    let session = use_session();
+    let supervisor_signed_in = session.user.with_untracked(|u| {
+        u.as_ref().is_some_and(|me| {
+            me.roles
+                .contains(&houqin_shared::accounts::Role::Supervisor)
+        })
+    });
+    let open = RwSignal::new(false);
+    let value = RwSignal::new(format!("{}.{:02}", amount / 100, amount % 100));
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<(&'static str, Key)>);
+    let done = RwSignal::new(None::<String>);
+    let saving = RwSignal::new(false);
+    let refund_id = RwSignal::new(TransferId::new());
+    let error_for = move |field: &'static str| {
+        Signal::derive(move || problem.get().filter(|(f, _)| *f == field).map(|(_, k)| k))
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if saving.get_untracked() {
+            return;
+        }
+        let Ok(money) = Money::parse_yuan(&value.get_untracked()) else {
+            problem.set(Some(("amount", Key::ErrAmount)));
+            return;
+        };
+        let supervisor =
+            (!supervisor_signed_in).then(|| houqin_shared::payments::SupervisorApproval {
+                username: username.get_untracked(),
+                password: password.get_untracked(),
+            });
+        problem.set(None);
+        saving.set(true);
+        let req = houqin_shared::payments::Refund {
+            id: refund_id.get_untracked(),
+            sale_id: sale,
+            amount: money.0,
+            supervisor,
+        };
+        spawn_local(async move {
+            let result = api::refund(req).await;
+            saving.try_set(false);
+            password.try_set(String::new());
+            match result {
+                Ok(r) => {
+                    done.try_set(Some(format!("{} · {}", Money(r.amount), r.approved_by)));
+                }
+                Err(e) if session.check(&e) => {}
+                Err(e) => {
+                    let place = match e.field() {
+                        Some("amount") => ("amount", Key::ErrRefundAmount),
+                        Some("supervisor" | "supervisor.username" | "supervisor.password") => {
+                            ("supervisor", Key::ErrSupervisor)
+                        }
+                        _ => ("form", error_key(&e)),
+                    };
+                    problem.try_set(Some(place));
+                }
+            }
+        });
+    };
+    view! {
+        <div class="refund" data-testid="kiosk-refund">
+            {move || match done.get() {
+                Some(text) => view! {
+                    <p class="alert" data-testid="kiosk-refund-done">{tx(Key::RefundDone)} " " {text}</p>
+                }.into_any(),
+                None if !open.get() => view! {
+                    <Button kind=ButtonKind::Quiet testid="kiosk-refund-open" on:click=move |_| open.set(true)>
+                        {tx(Key::RefundTitle)}
+                    </Button>
+                }.into_any(),
+                None => view! {
+                    <form class="form" novalidate=true on:submit=on_submit>
+                        <TextField id="refund-amount" label=Key::KioskAmount kind=InputKind::Decimal value=value testid="refund-amount" error=error_for("amount") />
+                        {(!supervisor_signed_in).then(|| view! {
+                            <TextField id="refund-supervisor" label=Key::RefundSupervisor value=username autocomplete="off" testid="refund-supervisor" error=error_for("supervisor") />
+                            <TextField id="refund-password" label=Key::Password kind=InputKind::Password value=password autocomplete="off" testid="refund-password" />
+                        })}
+                        {move || problem.get().filter(|(f, _)| *f == "form").map(|(_, k)| view! { <p class="alert alert-error">{tx(k)}</p> })}
+                        <Button submit=true kind=ButtonKind::Secondary disabled=saving testid="refund-submit">
+                            {tx(Key::RefundSubmit)}
+                        </Button>
+                    </form>
+                }.into_any(),
+            }}
+        </div>
     }
 }
 

@@ -215,6 +215,12 @@ entity!(
     issued_at: DateTimeUtc, updated_at: DateTimeUtc,
 });
 entity!(
+    /// A refund of (part of) a sale, approved by a supervisor.
+    refunds, "refunds" {
+    campus_id: Uuid, sale_id: Uuid, window_id: Uuid, amount: i64, cashier_id: Uuid,
+    supervisor_id: Uuid, created_at: DateTimeUtc,
+});
+entity!(
     /// A sale at a window, approved (its transfers are in the ledger).
     sales, "sales" {
     campus_id: Uuid, window_id: Uuid, payer_id: Uuid, card_id: Option<Uuid>, method: String,
@@ -354,5 +360,6 @@ campus_rows!(
     wallets,
     cards,
     sales,
-    pay_code_uses
+    pay_code_uses,
+    refunds
 );

@@ -10,6 +10,7 @@ mod m20261201_000003_attachments;
 mod m20261201_000004_ledger;
 mod m20261201_000005_payments;
 mod m20261201_000006_pay_codes;
+mod m20261201_000007_refunds;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_ledger::Migration),
             Box::new(m20261201_000005_payments::Migration),
             Box::new(m20261201_000006_pay_codes::Migration),
+            Box::new(m20261201_000007_refunds::Migration),
         ]
     }
 }

@@ -54,6 +54,11 @@ const MATRIX: &[(&str, &str, Who)] = &[
         "/api/v1/payments/shift",
         Who::Only(&["cashier", "supervisor"]),
     ),
+    (
+        "POST",
+        "/api/v1/payments/refunds",
+        Who::Only(&["cashier", "supervisor"]),
+    ),
     ("POST", "/api/v1/attachments", Who::SignedIn),
     (
         "PUT",

@@ -644,6 +644,33 @@ async fn bad_input(db: TestDb) {
             )
         });
     }
+    let refund = |patch: Value| {
+        let mut b = json!({"id": rand(), "sale_id": rand(), "amount": 100});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, field) in [
+        (refund(json!({"amount": 0})), "amount"),
+        (refund(json!({"sale_id": "s1"})), "sale_id"),
+        (refund(json!({})), "sale_id"),
+        (
+            refund(json!({"supervisor": {"username": "", "password": "x"}})),
+            "supervisor.username",
+        ),
+    ] {
+        cases.push(Case {
+            who: Some("cashier"),
+            ..case(
+                "POST",
+                "/api/v1/payments/refunds",
+                "/payments/refunds",
+                body,
+                field,
+            )
+        });
+    }
     // CSV imports: the body itself is wrong.
     for (bytes, field) in [
         (vec![0xff, 0xfe, 0x00], "body"),
@@ -676,7 +703,7 @@ async fn bad_input(db: TestDb) {
         let path = route
             .replace("{id}", &student_id)
             .replacen("/api/v1", "", 1);
-        let as_cashier = (route == "/api/v1/payments/charges").then_some("cashier");
+        let as_cashier = route.starts_with("/api/v1/payments/").then_some("cashier");
         let route: &'static str = Box::leak(route.clone().into_boxed_str());
         let method: &'static str = Box::leak(method.clone().into_boxed_str());
         cases.push(Case {

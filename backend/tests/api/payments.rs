@@ -554,6 +554,73 @@ async fn payments(db: TestDb) {
         "code_invalid"
     );
 
+    // A refund needs a supervisor of the canteen: their own credentials.
+    let refund = |id: &str, amount: i64, who: Option<(&str, &str)>| {
+        let mut body = json!({"id": id, "sale_id": sale, "amount": amount});
+        if let Some((username, password)) = who {
+            body["supervisor"] = json!({"username": username, "password": password});
+        }
+        body
+    };
+    let refund_id = Uuid::now_v7().to_string();
+    let r = api
+        .post(
+            "/payments/refunds",
+            Some(&t.token),
+            refund(&refund_id, 1000, None),
+        )
+        .await;
+    r.expect_error(422, "validation");
+    assert_eq!(r.field(), "supervisor");
+    for who in [
+        ("supervisor", "wrong"),
+        ("manager", "demo"),
+        ("nobody", "demo"),
+    ] {
+        let r = api
+            .post(
+                "/payments/refunds",
+                Some(&t.token),
+                refund(&refund_id, 1000, Some(who)),
+            )
+            .await;
+        r.expect_error(422, "validation");
+        assert_eq!(r.field(), "supervisor.password", "{who:?}");
+    }
+    let before_refund = balance(&api, &student).await;
+    for _ in 0..2 {
+        let r = api
+            .post(
+                "/payments/refunds",
+                Some(&t.token),
+                refund(&refund_id, 1000, Some(("supervisor", "demo"))),
+            )
+            .await;
+        let body = r.expect(200);
+        assert_eq!(
+            (body["amount"].as_i64(), body["refunded"].as_i64()),
+            (Some(1000), Some(1000))
+        );
+    }
+    assert_eq!(
+        balance(&api, &student).await,
+        before_refund + 1000,
+        "paid back once"
+    );
+    let r = api
+        .post(
+            "/payments/refunds",
+            Some(&t.token),
+            refund(
+                &Uuid::now_v7().to_string(),
+                251,
+                Some(("supervisor", "demo")),
+            ),
+        )
+        .await;
+    r.expect_error(422, "validation");
+    assert_eq!(r.field(), "amount", "only 250 of the 1250 sale is left");
+
     // The cashier's end-of-shift summary counts their approved sales.
     let shift = api
         .get("/payments/shift", &t.token)
@@ -563,6 +630,10 @@ async fn payments(db: TestDb) {
     assert!(shift["sales"].as_u64() >= Some(6), "{shift}");
     assert_eq!(shift["windows"][0]["window_id"], json!(t.window));
     assert_eq!(shift["total"], shift["windows"][0]["total"]);
+    assert_eq!(
+        (shift["refunds"].as_u64(), shift["refunded"].as_i64()),
+        (Some(1), Some(1000))
+    );
     api.get("/payments/shift?since=2099-01-01T00:00:00Z", &t.token)
         .await
         .expect_error(422, "validation");

@@ -3,7 +3,8 @@
 //! field — approved, with the payer and amount shown — then an unknown card
 //! is declined with the reason; a student's phone shows a pay code, the
 //! scanner types it: approved, and the same code again is refused as used;
-//! the shift summary counts the sales. Screens go to `e2e/screenshots/`.
+//! a supervisor approves a partial refund at the kiosk; the shift summary
+//! counts the sales. Screens go to `e2e/screenshots/`.
 
 use anyhow::{Context, Result};
 use houqin_e2e::browser::{Browser, Viewport};
@@ -56,6 +57,14 @@ async fn cashier_sells_at_the_kiosk() -> Result<()> {
         Some((Viewport::KIOSK.width, Viewport::KIOSK.height)),
     )?;
     println!("saved {}", path.display());
+
+    // A refund of part of it, approved by the supervisor in person.
+    act::click(c, "kiosk-refund-open").await?;
+    act::fill(c, "refund-amount", "2.50").await?;
+    act::fill(c, "refund-supervisor", "supervisor").await?;
+    act::fill(c, "refund-password", "demo").await?;
+    act::click(c, "refund-submit").await?;
+    find::visible(c, "kiosk-refund-done").await?;
 
     // The next customer's card is unknown: declined, with the reason.
     act::click(c, "kiosk-next").await?;
