@@ -142,6 +142,52 @@ pub async fn set_frozen(
     Ok(())
 }
 
+/// A linked chain of single-phase transfers (all made or none) from the
+/// parts with a positive amount; the first takes `id`, the others fresh ids.
+pub fn chain(
+    id: TransferId,
+    reference: Option<String>,
+    parts: impl IntoIterator<Item = (AccountId, AccountId, i64, TransferCode)>,
+) -> Vec<NewTransfer> {
+    let mut out: Vec<NewTransfer> = Vec::new();
+    for (debit, credit, amount, code) in parts {
+        if amount > 0 {
+            let tid = if out.is_empty() {
+                id
+            } else {
+                TransferId::new()
+            };
+            out.push(NewTransfer {
+                linked: true,
+                reference: reference.clone(),
+                ..NewTransfer::single(tid, debit, credit, amount, code)
+            });
+        }
+    }
+    if let Some(last) = out.last_mut() {
+        last.linked = false;
+    }
+    out
+}
+
+/// How a chain fared: `Ok` when every transfer was made now; `Err(Some(e))`
+/// with the error of the transfer that failed it; `Err(None)` when its ids
+/// were already used (a transfer `exists`).
+pub fn chain_outcome(results: &[TransferResult]) -> Result<(), Option<TransferError>> {
+    let failed = results.iter().find_map(|r| match r {
+        TransferResult::Failed {
+            error: TransferError::LinkedEventFailed,
+        } => None,
+        TransferResult::Failed { error } => Some(*error),
+        _ => None,
+    });
+    match failed {
+        Some(error) => Err(Some(error)),
+        None if results.iter().all(|r| *r == TransferResult::Created) => Ok(()),
+        None => Err(None),
+    }
+}
+
 /// Makes `batch`'s transfers in order, each linked chain all or nothing, in
 /// the caller's transaction. Answers one result per transfer. Only database
 /// failures are errors; every rule a transfer breaks is its result.
@@ -646,4 +692,43 @@ pub async fn audit(db: &crate::db::Db) -> Result<AuditReport, DbErr> {
         total_credits_posted: totals[1],
         differences,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chains_link_all_but_the_last_and_skip_empty_parts() {
+        let (a, b, c) = (AccountId::new(), AccountId::new(), AccountId::new());
+        let id = TransferId::new();
+        let parts = chain(
+            id,
+            Some("sale".into()),
+            [
+                (a, c, 0, TransferCode::SubsidySale),
+                (b, c, 300, TransferCode::Sale),
+                (a, c, 200, TransferCode::Sale),
+            ],
+        );
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].id, id, "the first part takes the caller's id");
+        assert_ne!(parts[1].id, id);
+        assert!(parts[0].linked && !parts[1].linked);
+        assert_eq!(chain(id, None, [(a, b, 0, TransferCode::Sale)]), vec![]);
+
+        let failed = |error| TransferResult::Failed { error };
+        assert_eq!(chain_outcome(&[TransferResult::Created; 2]), Ok(()));
+        assert_eq!(
+            chain_outcome(&[
+                failed(TransferError::LinkedEventFailed),
+                failed(TransferError::ExceedsCredits)
+            ]),
+            Err(Some(TransferError::ExceedsCredits))
+        );
+        assert_eq!(
+            chain_outcome(&[TransferResult::Exists, TransferResult::Created]),
+            Err(None)
+        );
+    }
 }

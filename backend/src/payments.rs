@@ -929,65 +929,40 @@ pub async fn charge(
     )
     .await?;
     let reference = Some(format!("sale {}", req.id));
-    let mut parts = Vec::new();
-    for (from, amount, code) in [
-        (
-            w.subsidy_account_id,
-            from_subsidy,
-            TransferCode::SubsidySale,
-        ),
-        (w.wallet_account_id, from_wallet, TransferCode::Sale),
-    ] {
-        if amount > 0 {
-            parts.push(NewTransfer {
-                linked: true,
-                reference: reference.clone(),
-                ..NewTransfer::single(
-                    if parts.is_empty() {
-                        req.id
-                    } else {
-                        TransferId::new()
-                    },
-                    AccountId(from),
-                    AccountId(till.id),
-                    amount,
-                    code,
-                )
-            });
-        }
-    }
-    if let Some(last) = parts.last_mut() {
-        last.linked = false;
-    }
+    let parts = ledger::chain(
+        req.id,
+        reference,
+        [
+            (
+                AccountId(w.subsidy_account_id),
+                AccountId(till.id),
+                from_subsidy,
+                TransferCode::SubsidySale,
+            ),
+            (
+                AccountId(w.wallet_account_id),
+                AccountId(till.id),
+                from_wallet,
+                TransferCode::Sale,
+            ),
+        ],
+    );
     let results = ledger::create_transfers(&tx, p.campus_id, now, &parts).await?;
-    let failure = results.iter().find_map(|r| match r {
-        TransferResult::Failed {
-            error: TransferError::LinkedEventFailed,
-        } => None,
-        TransferResult::Failed { error } => Some(*error),
-        _ => None,
-    });
-    match failure {
-        None if results.iter().all(|r| *r == TransferResult::Created) => {}
-        None => {
-            return Err(ApiError::Conflict {
-                message: "this sale id was already used for a transfer".into(),
-                field: Some("id".into()),
-            });
-        }
-        Some(TransferError::ExceedsCredits) => {
+    match ledger::chain_outcome(&results) {
+        Ok(()) => {}
+        Err(Some(TransferError::ExceedsCredits)) => {
             return Ok(Json(declined(&req, Decline::InsufficientFunds, now)));
         }
-        Some(TransferError::AccountFrozen) => {
+        Err(Some(TransferError::AccountFrozen)) => {
             return Ok(Json(declined(&req, Decline::AccountFrozen, now)));
         }
-        Some(TransferError::ExistsWithDifferentFields) => {
+        Err(None | Some(TransferError::ExistsWithDifferentFields)) => {
             return Err(ApiError::Conflict {
                 message: "this sale id was already used for a transfer".into(),
                 field: Some("id".into()),
             });
         }
-        Some(other) => {
+        Err(Some(other)) => {
             return Err(ApiError::Internal(format!(
                 "sale refused: {}",
                 other.slug()
@@ -1181,14 +1156,7 @@ pub async fn refund(
     let approver = approve_refund(conn, &p, &req, window.canteen_id).await?;
 
     let tx = state.db.write().await?;
-    let done: Vec<i64> = refunds::Entity::find()
-        .select_only()
-        .column(refunds::Column::Amount)
-        .filter(refunds::Column::SaleId.eq(sale.id))
-        .into_tuple()
-        .all(&*tx)
-        .await?;
-    let done: i64 = done.into_iter().sum();
+    let done = refunded(&*tx, sale.id).await?;
     let left = sale.amount - done;
     if req.amount > left {
         return Err(ApiError::validation(
@@ -1212,49 +1180,34 @@ pub async fn refund(
     )
     .await?;
     let reference = Some(format!("refund of sale {}", sale.id));
-    let mut parts = Vec::new();
-    for (to, amount) in [
-        (w.wallet_account_id, to_wallet),
-        (w.subsidy_account_id, to_subsidy),
-    ] {
-        if amount > 0 {
-            parts.push(NewTransfer {
-                linked: true,
-                reference: reference.clone(),
-                ..NewTransfer::single(
-                    if parts.is_empty() {
-                        req.id
-                    } else {
-                        TransferId::new()
-                    },
-                    AccountId(till.id),
-                    AccountId(to),
-                    amount,
-                    TransferCode::Refund,
-                )
-            });
-        }
-    }
-    if let Some(last) = parts.last_mut() {
-        last.linked = false;
-    }
+    let parts = ledger::chain(
+        req.id,
+        reference,
+        [
+            (
+                AccountId(till.id),
+                AccountId(w.wallet_account_id),
+                to_wallet,
+                TransferCode::Refund,
+            ),
+            (
+                AccountId(till.id),
+                AccountId(w.subsidy_account_id),
+                to_subsidy,
+                TransferCode::Refund,
+            ),
+        ],
+    );
     let results = ledger::create_transfers(&tx, p.campus_id, now, &parts).await?;
-    let failure = results.iter().find_map(|r| match r {
-        TransferResult::Failed {
-            error: TransferError::LinkedEventFailed,
-        } => None,
-        TransferResult::Failed { error } => Some(*error),
-        _ => None,
-    });
-    match failure {
-        None if results.iter().all(|r| *r == TransferResult::Created) => {}
-        Some(TransferError::ExceedsCredits) => {
+    match ledger::chain_outcome(&results) {
+        Ok(()) => {}
+        Err(Some(TransferError::ExceedsCredits)) => {
             return Err(ApiError::Conflict {
                 message: "the window's till cannot cover this refund (it was settled); ask the canteen office".into(),
                 field: None,
             });
         }
-        _ => {
+        Err(_) => {
             return Err(ApiError::Conflict {
                 message: "this refund id was already used for a transfer".into(),
                 field: Some("id".into()),
@@ -1346,6 +1299,18 @@ async fn approve_refund(
     }
 }
 
+/// Fen refunded of a sale so far.
+async fn refunded(conn: &impl ConnectionTrait, sale_id: Uuid) -> Result<i64, DbErr> {
+    let amounts: Vec<i64> = refunds::Entity::find()
+        .select_only()
+        .column(refunds::Column::Amount)
+        .filter(refunds::Column::SaleId.eq(sale_id))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(amounts.into_iter().sum())
+}
+
 async fn replay_refund(
     conn: &impl ConnectionTrait,
     req: &Refund,
@@ -1357,13 +1322,7 @@ async fn replay_refund(
             field: Some("id".into()),
         });
     }
-    let total: Vec<i64> = refunds::Entity::find()
-        .select_only()
-        .column(refunds::Column::Amount)
-        .filter(refunds::Column::SaleId.eq(done.sale_id))
-        .into_tuple()
-        .all(conn)
-        .await?;
+    let total = refunded(conn, done.sale_id).await?;
     let approver = users::Entity::find_by_id(done.supervisor_id)
         .one(conn)
         .await?;
@@ -1371,7 +1330,7 @@ async fn replay_refund(
         id: req.id,
         sale_id: req.sale_id,
         amount: done.amount,
-        refunded: total.into_iter().sum(),
+        refunded: total,
         approved_by: approver.map(|u| u.display_name).unwrap_or_default(),
         at: done.created_at,
     })
