@@ -16,6 +16,8 @@ fn main() {
         "synced_rows",
         "read_card",
         "pay_code",
+        "kiosk_charge",
+        "offline_allowance",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

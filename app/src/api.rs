@@ -331,7 +331,22 @@ pub async fn dishes(canteen: CanteenId) -> Result<Vec<Dish>, ApiError> {
 
 /// A sale at the kiosk's window. Declines are answers, not errors.
 pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
-    call(Method::Post, "/payments/charges", Some(encode(&req)?)).await
+    match host() {
+        // The web kiosk is online-only.
+        Host::Browser => call(Method::Post, "/payments/charges", Some(encode(&req)?)).await,
+        // The desktop kiosk sells offline when the server is out of reach.
+        Host::Tauri => tauri::kiosk_charge(&req).await,
+    }
+}
+
+/// What this kiosk may still sell offline: `None` in a browser (the web
+/// kiosk is online-only).
+pub async fn offline_allowance() -> Result<Option<houqin_shared::kiosk::OfflineAllowance>, ApiError>
+{
+    match host() {
+        Host::Browser => Ok(None),
+        Host::Tauri => tauri::offline_allowance().await.map(Some),
+    }
 }
 
 /// A fresh QR pay code for the signed-in person, signed on this device

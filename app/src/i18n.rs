@@ -213,6 +213,17 @@ keys! {
     DeclineCodeExpired => "付款码已过期，请让顾客刷新后重试（也请检查手机时间）。",
         "This pay code has expired; ask the customer to refresh it (and check the phone's clock).";
     DeclineCodeUsed => "这个付款码已经用过，请让顾客刷新付款码。", "This pay code was already used; ask the customer for a fresh one.";
+    DeclineOfflineUnavailable => "离线收款不可用：本机还没有同步过黑名单。", "Offline sales are not available: this kiosk has never synced its hotlist.";
+    DeclineHotlistStale => "断网太久，黑名单已过期，暂不能离线收款。", "Offline too long: the hotlist is out of date, so offline sales are paused.";
+    DeclineOfflineSaleCap => "断网时单笔不能超过离线限额，请减少金额或等待恢复联网。", "Offline, one sale may not exceed the offline limit; lower the amount or wait for the network.";
+    DeclineOfflineCardCap => "这张卡今天在本机的离线消费已达上限。", "This card has reached today's offline limit at this kiosk.";
+    DeclineOfflineKioskCap => "本机离线收款额度已用完，请等待恢复联网。", "This kiosk's offline allowance is used up; wait for the network.";
+    DeclineOfflineBlocked => "该账户有未还欠款，暂停离线支付；请充值后再试。", "This account owes money from offline payments; offline payment is paused until a top-up.";
+    KioskOfflineApproved => "离线收款成功，已保存在本机，联网后自动结算。", "Approved offline: saved on this kiosk and settled automatically when the network is back.";
+    KioskWebOnline => "网页收银台仅支持在线收款；断网时请使用桌面收银台。", "The web checkout works online only; use the desktop checkout when the network is down.";
+    KioskOnlineAllowance => "在线 · 断网时可离线收款 {}", "Online · can sell {} offline if the network goes";
+    KioskOfflineAllowance => "离线收款中 · 剩余离线额度 {} · {} 笔待上传", "Selling offline · {} offline allowance left · {} sales to upload";
+    KioskOfflineUnable => "已断网，且黑名单不是最新，暂不能离线收款。", "Offline, and the hotlist is out of date: offline sales are paused.";
     PayCodeTitle => "付款码", "Pay code";
     PayCodeNote => "在窗口出示给收银员扫码。付款码每 30 秒更新一次，只能用一次；校园卡挂失时也能使用。",
         "Show it at the window to be scanned. It changes every 30 seconds and works once; it works while your card is reported lost.";

@@ -115,6 +115,13 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::shift))
         .routes(routes!(payments::refund))
         .routes(routes!(payments::ledger_audit))
+        .routes(routes!(payments::settlement::reconciliation))
+        .routes(routes!(payments::settlement::export))
+        .routes(routes!(payments::settlement::settle))
+        .routes(routes!(
+            payments::settlement::get_policy,
+            payments::settlement::put_policy
+        ))
         .routes(routes!(attachments::declare))
         .routes(routes!(attachments::put_chunk))
         .routes(routes!(attachments::get_status))

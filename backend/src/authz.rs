@@ -100,6 +100,13 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("POST", "/api/v1/payments/charges" | "/api/v1/payments/refunds")
         | ("GET", "/api/v1/payments/shift") => Roles(&[Role::Cashier, Role::Supervisor]),
         ("GET", "/api/v1/payments/audit") => Roles(MANAGERS),
+        // The canteen office: settlement, reconciliation, exports, offline policy.
+        ("GET", "/api/v1/payments/reconciliation" | "/api/v1/payments/reconciliation/export")
+        | ("POST", "/api/v1/payments/settlements")
+        | ("PUT", "/api/v1/payments/kiosk-policy") => Roles(MANAGERS),
+        ("GET", "/api/v1/payments/kiosk-policy") => {
+            Roles(&[Role::Cashier, Role::Supervisor, Role::Manager, Role::Admin])
+        }
         // Any signed-in user may attach photos (reports, inspections, proofs of
         // delivery); the service whose command names them decides the rest.
         ("POST", "/api/v1/attachments") => Authenticated,

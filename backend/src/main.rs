@@ -294,6 +294,7 @@ async fn main() -> anyhow::Result<()> {
             let db = state.db.clone();
             let retention = chrono::Duration::days(args.sync_retention_days.max(1));
             let housekeeping_clock = clock.clone();
+            let housekeeping_pokes = state.pokes.clone();
             let checkpoints = tokio::spawn(async move {
                 let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
                 loop {
@@ -318,6 +319,21 @@ async fn main() -> anyhow::Result<()> {
                         Ok(n) => tracing::info!(expired = n, "released expired payment holds"),
                         Err(e) => {
                             tracing::warn!(error = %e, "releasing expired holds failed; retried in 5 minutes")
+                        }
+                    }
+                    match houqin_server::payments::offline::prune_pay_keys(
+                        &db,
+                        housekeeping_clock.now(),
+                    )
+                    .await
+                    {
+                        Ok((0, _)) => {}
+                        Ok((n, moved)) => {
+                            housekeeping_pokes.send(moved);
+                            tracing::info!(pruned = n, "expired pay keys left the kiosks");
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "pruning pay keys failed; retried in 5 minutes")
                         }
                     }
                     // An upload untouched for a week is abandoned (its device never came back).

@@ -37,6 +37,8 @@ actions! {
     PaymentPinLocked = "payment_pin_locked",
     WalletLimitsChanged = "wallet_limits_changed",
     PaymentRefunded = "payment_refunded",
+    SettlementMade = "settlement_made",
+    KioskPolicyChanged = "kiosk_policy_changed",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

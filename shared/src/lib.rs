@@ -10,12 +10,14 @@ pub mod clock;
 pub mod directory;
 pub mod error;
 pub mod ids;
+pub mod kiosk;
 pub mod ledger;
 pub mod money;
 pub mod notifications;
 pub mod paycode;
 pub mod payments;
 pub mod services;
+pub mod settlement;
 pub mod sync;
 pub mod text;
 

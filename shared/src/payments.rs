@@ -294,6 +294,18 @@ pub enum Decline {
     CodeExpired,
     /// A pay code already used once.
     CodeUsed,
+    /// Offline: the kiosk never received the hotlist and policy.
+    OfflineUnavailable,
+    /// Offline: the hotlist is too old to trust (the kiosk has not synced for too long).
+    HotlistStale,
+    /// Offline: more than one offline sale may be.
+    OfflineSaleCap,
+    /// Offline: this card (or person) reached today's offline cap at this kiosk.
+    OfflineCardCap,
+    /// Offline: the kiosk reached its cap of sales not yet settled.
+    OfflineKioskCap,
+    /// Offline: the payer owes money from an earlier offline overspend.
+    OfflineBlocked,
 }
 
 /// The answer to a charge: approved, or declined with the reason. A decline
@@ -317,6 +329,10 @@ pub struct ChargeOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_tries_left: Option<u32>,
     pub at: DateTime<Utc>,
+    /// Approved by the kiosk alone, with the server out of reach: queued for
+    /// settlement (`crate::kiosk`).
+    #[serde(default)]
+    pub offline: bool,
 }
 
 /// `GET /payments/shift`: what a cashier took since the shift began.

@@ -289,6 +289,14 @@ pub mod entity {
     pub const CARD: &str = "card";
     /// `shared::payments::WalletSummary`, in its owner's `user:{id}`.
     pub const WALLET: &str = "wallet";
+    /// `shared::kiosk::HotCard`, in `kiosk:{campus}` (id: `kiosk::hot_card_id`).
+    pub const HOT_CARD: &str = "hot_card";
+    /// `shared::kiosk::HotPayer`, in `kiosk:{campus}` (id: the user).
+    pub const HOT_PAYER: &str = "hot_payer";
+    /// `shared::kiosk::PayKey`, in `kiosk:{campus}` (id: the session).
+    pub const PAY_KEY: &str = "pay_key";
+    /// `shared::kiosk::KioskPolicy`, in `kiosk:{campus}` (id: the campus).
+    pub const KIOSK_POLICY: &str = "kiosk_policy";
 }
 
 /// Scope names, built in one place so server and client agree.
@@ -305,6 +313,11 @@ pub mod scope {
 
     pub fn campus(id: Uuid) -> String {
         format!("campus:{id}")
+    }
+
+    /// What a campus's kiosks need to sell offline: hotlist, pay keys, policy.
+    pub fn kiosk(campus: Uuid) -> String {
+        format!("kiosk:{campus}")
     }
 }
 

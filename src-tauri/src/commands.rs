@@ -99,6 +99,25 @@ pub async fn pay_code(engine: EngineState<'_>) -> Result<String, ApiErrorBody> {
     engine.pay_code()
 }
 
+/// Charges at the kiosk: through the server when it answers, and offline
+/// (hotlist, caps, sale queued for settlement before the answer) when it
+/// does not. A decline is an answer; only bad input or a broken store errs.
+#[tauri::command]
+pub async fn kiosk_charge(
+    engine: EngineState<'_>,
+    charge: houqin_shared::payments::Charge,
+) -> Result<houqin_shared::payments::ChargeOutcome, ApiErrorBody> {
+    engine.kiosk_charge(charge).await
+}
+
+/// What the kiosk may still sell offline (the indicator on the sale screen).
+#[tauri::command]
+pub async fn offline_allowance(
+    engine: EngineState<'_>,
+) -> Result<houqin_shared::kiosk::OfflineAllowance, ApiErrorBody> {
+    engine.offline_allowance()
+}
+
 /// Waits (up to `wait_secs`, at most 60) for a card on the kiosk's reader,
 /// reads it and has the SAM authenticate it; answers its id in hex. Readers:
 /// `HOUQIN_CARD_READER` and `HOUQIN_SAM_READER` (parts of the PC/SC reader

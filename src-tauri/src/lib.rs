@@ -32,6 +32,8 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::login,
+            commands::kiosk_charge,
+            commands::offline_allowance,
             commands::logout,
             commands::current_user,
             commands::api_call,

@@ -17,6 +17,8 @@
 //! | `synced_rows` | `{"filter": {"scope"?, "entity"?}}`    | row JSON[]    |
 //! | `read_card`   | `{"waitSecs"}`                         | card id (hex) |
 //! | `pay_code`    | `{}`                                   | pay code text |
+//! | `kiosk_charge` | `{"charge"}`                          | `ChargeOutcome` (online, or offline) |
+//! | `offline_allowance` | `{}`                             | `OfflineAllowance` |
 //!
 //! `path` is under `/api/v1` (e.g. `/me/lang`); `method` is `GET`, `POST`,
 //! `PUT` or `DELETE`. Every command rejects with an `ApiErrorBody`; a network
@@ -106,6 +108,19 @@ pub(super) async fn sync_now() -> Result<(), ApiError> {
 /// A fresh pay code, signed by the engine with this device's key.
 pub(super) async fn pay_code() -> Result<String, ApiError> {
     decode(invoke("pay_code", json!({})).await?)
+}
+
+/// A sale at the kiosk: the engine charges online, or offline when the server is out of reach.
+pub(super) async fn kiosk_charge(
+    charge: &houqin_shared::payments::Charge,
+) -> Result<houqin_shared::payments::ChargeOutcome, ApiError> {
+    decode(invoke("kiosk_charge", json!({ "charge": charge })).await?)
+}
+
+/// What this kiosk may still sell offline.
+pub(super) async fn offline_allowance() -> Result<houqin_shared::kiosk::OfflineAllowance, ApiError>
+{
+    decode(invoke("offline_allowance", json!({})).await?)
 }
 
 /// Waits for a card on the kiosk's reader and answers its authenticated id.

@@ -540,8 +540,18 @@ async fn set_active(
     }
     .update(&*tx)
     .await?;
+    let mut closed = Vec::new();
     if !active {
         // A deactivated user is signed out everywhere at once.
+        let open: Vec<uuid::Uuid> = sessions::Entity::find()
+            .select_only()
+            .column(sessions::Column::Id)
+            .filter(sessions::Column::UserId.eq(id))
+            .filter(sessions::Column::RevokedAt.is_null())
+            .into_tuple()
+            .all(&*tx)
+            .await?;
+        closed = super::close_pay_keys(&tx, user.campus_id, open, now).await?;
         sessions::Entity::update_many()
             .col_expr(
                 sessions::Column::RevokedAt,
@@ -568,6 +578,7 @@ async fn set_active(
     .await?;
     let out = summary(&*tx, users::Model { active, ..user }).await?;
     tx.commit().await?;
+    state.pokes.send(closed);
     Ok(out)
 }
 

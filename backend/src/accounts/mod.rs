@@ -14,7 +14,7 @@ use houqin_shared::audit::AuditAction;
 use houqin_shared::error::FieldError;
 use houqin_shared::ids::{CampusId, SessionId, UserId};
 use houqin_shared::sync::scope;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set};
 use uuid::Uuid;
 
 use crate::audit::{self, AuditRecord};
@@ -100,7 +100,7 @@ pub async fn login(
     let (refresh_token, refresh_hash) = new_refresh_token(session_id);
     let refresh_expires_at = now + state.config.refresh_ttl;
     let tx = state.db.write().await?;
-    sessions::ActiveModel {
+    let session = sessions::ActiveModel {
         id: Set(session_id),
         campus_id: Set(user.campus_id),
         user_id: Set(user.id),
@@ -114,6 +114,10 @@ pub async fn login(
     }
     .insert(&*tx)
     .await?;
+    // The device's pay-code key reaches the campus's kiosks (offline checks).
+    let mut changes = crate::sync::changes::Changes::default();
+    crate::payments::offline::session_opened(&mut changes, &session);
+    let moved = crate::sync::changes::commit(&*tx, user.campus_id, changes, now).await?;
     audit::record(
         &*tx,
         AuditRecord {
@@ -130,6 +134,7 @@ pub async fn login(
     )
     .await?;
     tx.commit().await?;
+    state.pokes.send(moved);
 
     let principal = load_principal(state, user.id, session_id).await?;
     Ok(issue(state, &principal, refresh_token, refresh_expires_at))
@@ -179,10 +184,13 @@ pub async fn refresh(state: &AppState, req: RefreshRequest) -> ApiResult<LoginRe
     }
     if !same_hash(&hash_secret(secret), &session.refresh_hash) {
         tracing::warn!(%session_id, "refresh token reused; revoking the session");
+        let (campus_id, id) = (session.campus_id, session.id);
         let mut s: sessions::ActiveModel = session.into();
         s.revoked_at = Set(Some(now));
         s.update(&*tx).await?;
+        let moved = close_pay_keys(&tx, campus_id, vec![id], now).await?;
         tx.commit().await?;
+        state.pokes.send(moved);
         return Err(ApiError::SessionExpired);
     }
     let (refresh_token, refresh_hash) = new_refresh_token(session_id);
@@ -211,6 +219,7 @@ pub async fn logout(state: &AppState, p: &Principal, caller: Caller<'_>) -> ApiR
         s.revoked_at = Set(Some(now));
         s.update(&*tx).await?;
     }
+    let moved = close_pay_keys(&tx, p.campus_id, vec![p.session_id], now).await?;
     audit::record(
         &*tx,
         AuditRecord::by(p, AuditAction::Logout, caller, now)
@@ -218,6 +227,7 @@ pub async fn logout(state: &AppState, p: &Principal, caller: Caller<'_>) -> ApiR
     )
     .await?;
     tx.commit().await?;
+    state.pokes.send(moved);
     Ok(())
 }
 
@@ -283,14 +293,22 @@ pub async fn change_password(
     }
     .update(&*tx)
     .await?;
+    let others: Vec<Uuid> = sessions::Entity::find()
+        .select_only()
+        .column(sessions::Column::Id)
+        .filter(sessions::Column::UserId.eq(p.user_id))
+        .filter(sessions::Column::Id.ne(p.session_id))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .into_tuple()
+        .all(&*tx)
+        .await?;
+    let closed = close_pay_keys(&tx, p.campus_id, others.clone(), now).await?;
     sessions::Entity::update_many()
         .col_expr(
             sessions::Column::RevokedAt,
             sea_orm::sea_query::Expr::value(Some(now)),
         )
-        .filter(sessions::Column::UserId.eq(p.user_id))
-        .filter(sessions::Column::Id.ne(p.session_id))
-        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::Id.is_in(others))
         .exec(&*tx)
         .await?;
     audit::record(
@@ -316,5 +334,19 @@ pub async fn change_password(
     let moved = crate::sync::changes::commit(&*tx, p.campus_id, changes, now).await?;
     tx.commit().await?;
     state.pokes.send(moved);
+    state.pokes.send(closed);
     Ok(())
+}
+
+/// Sessions signing out: their pay keys leave the kiosks, in the caller's
+/// transaction. Answers the scopes to poke after commit.
+pub(crate) async fn close_pay_keys(
+    tx: &sea_orm::DatabaseTransaction,
+    campus_id: Uuid,
+    sessions: Vec<Uuid>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<String>, sea_orm::DbErr> {
+    let mut changes = crate::sync::changes::Changes::default();
+    crate::payments::offline::sessions_closed(tx, &mut changes, sessions).await?;
+    crate::sync::changes::commit(tx, campus_id, changes, now).await
 }

@@ -228,6 +228,71 @@ entity!(
     created_at: DateTimeUtc,
 });
 
+entity!(
+    /// A sale a kiosk made offline, as it was settled.
+    offline_sales, "offline_sales" {
+    campus_id: Uuid, window_id: Uuid, kiosk_id: Uuid, kiosk_seq: i64, cashier_id: Uuid,
+    payer_kind: String, payer_ref: String, user_id: Option<Uuid>, amount: i64, from_subsidy: i64,
+    from_wallet: i64, from_receivable: i64, status: String, hotlist_version: i64,
+    sold_at: DateTimeUtc, settled_at: DateTimeUtc,
+});
+entity!(
+    /// Something reconciliation must look at: a gap in a kiosk's sequence, a
+    /// payer not found, a shortfall, a pay code used twice.
+    offline_exceptions, "offline_exceptions" {
+    campus_id: Uuid, kind: String, kiosk_id: Option<Uuid>, sale_id: Option<Uuid>,
+    window_id: Option<Uuid>, user_id: Option<Uuid>, amount: i64, detail: String,
+    created_at: DateTimeUtc,
+});
+entity!(
+    /// A canteen's day settled: its windows' tills swept into its merchant account.
+    settlements, "settlements" {
+    campus_id: Uuid, canteen_id: Uuid, day: String, sales: i32, gross: i64, refunded: i64,
+    swept: i64, settled_by: Uuid, created_at: DateTimeUtc,
+});
+
+/// How far each kiosk's offline sales have arrived.
+pub mod kiosk_sequences {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "kiosk_sequences")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub kiosk_id: Uuid,
+        pub campus_id: Uuid,
+        pub last_seq: i64,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A campus's offline policy (none: the defaults).
+pub mod kiosk_policies {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "kiosk_policies")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub campus_id: Uuid,
+        pub per_sale: i64,
+        pub per_card_day: i64,
+        pub per_kiosk: i64,
+        pub max_hotlist_age_secs: i64,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// A QR pay code already used (accepted once).
 pub mod pay_code_uses {
     use sea_orm::entity::prelude::*;

@@ -11,6 +11,7 @@ mod m20261201_000004_ledger;
 mod m20261201_000005_payments;
 mod m20261201_000006_pay_codes;
 mod m20261201_000007_refunds;
+mod m20261201_000008_offline_kiosk;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_payments::Migration),
             Box::new(m20261201_000006_pay_codes::Migration),
             Box::new(m20261201_000007_refunds::Migration),
+            Box::new(m20261201_000008_offline_kiosk::Migration),
         ]
     }
 }

@@ -73,7 +73,7 @@ pub async fn commit(
         if created {
             // First change to this scope: its rows so far join the synced state,
             // inserted in bulk (the scope has no rows yet to compare against).
-            let snapshot = super::scopes::materialize(tx, &scope).await?;
+            let snapshot = super::scopes::materialize(tx, &scope, now).await?;
             let mut batch = Vec::with_capacity(snapshot.len().min(500));
             for (entity, id, data) in snapshot {
                 let json = serde_json::to_string(&data).unwrap_or_default();

@@ -24,6 +24,8 @@ pub struct Ctx<'a> {
     pub actor: &'a Principal,
     pub now: DateTime<Utc>,
     pub changes: Changes,
+    /// The pushing device's client id (`None` for a REST write).
+    pub client: Option<uuid::Uuid>,
 }
 
 pub trait Command: NamedCommand + DeserializeOwned + Send + Sync + Sized + 'static {
@@ -49,6 +51,7 @@ pub async fn execute<C: Command>(state: &AppState, actor: &Principal, cmd: C) ->
         actor,
         now,
         changes: Changes::default(),
+        client: None,
     };
     cmd.apply(&mut ctx).await?;
     let moved = changes::commit(&*tx, actor.campus_id, ctx.changes, now).await?;
@@ -70,12 +73,14 @@ async fn run<C: Command>(payload: serde_json::Value, ctx: &mut Ctx<'_>) -> ApiRe
 /// The registry: every command a client may push, by name.
 pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>) -> ApiResult<()> {
     use houqin_shared::accounts::SetLangRequest;
+    use houqin_shared::kiosk::OfflineSale;
     use houqin_shared::notifications::MarkRead;
     use houqin_shared::payments::ReportCardLost;
     match name {
         MarkRead::NAME => run::<MarkRead>(payload, ctx).await,
         SetLangRequest::NAME => run::<SetLangRequest>(payload, ctx).await,
         ReportCardLost::NAME => run::<ReportCardLost>(payload, ctx).await,
+        OfflineSale::NAME => run::<OfflineSale>(payload, ctx).await,
         _ => Err(ApiError::validation(
             "name",
             format!("unknown command {name:?}"),

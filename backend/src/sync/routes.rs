@@ -284,6 +284,7 @@ async fn run_command(
         actor: &actor,
         now,
         changes: Changes::default(),
+        client: Some(client),
     };
     match dispatch(&cmd.name, payload, &mut ctx).await {
         Ok(()) => {
@@ -362,6 +363,7 @@ pub async fn pull(
         return Err(ApiError::validation("limit", "must be between 1 and 5000"));
     }
     check_device(&state, &p, q.client_id).await?;
+    let now = state.clock.now();
     let mut cursors = std::collections::BTreeMap::new();
     for (i, part) in q
         .cursors
@@ -410,7 +412,7 @@ pub async fn pull(
         else {
             // Not materialized yet: nothing has ever changed in it since it was
             // first read, so its snapshot comes straight from the domain tables.
-            out.push(snapshot(&tx, &scope).await?);
+            out.push(snapshot(&tx, &scope, now).await?);
             continue;
         };
         let current = seq_u64(meta.version);
@@ -504,8 +506,12 @@ pub async fn pull(
 }
 
 /// The full contents of a scope nobody has changed since it existed: version 0.
-async fn snapshot(conn: &impl ConnectionTrait, scope: &str) -> ApiResult<ScopeChanges> {
-    let rows = scopes::materialize(conn, scope).await?;
+async fn snapshot(
+    conn: &impl ConnectionTrait,
+    scope: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<ScopeChanges> {
+    let rows = scopes::materialize(conn, scope, now).await?;
     let mut checksum = 0u64;
     let changes = rows
         .into_iter()

@@ -24,6 +24,9 @@ pub fn authorized(p: &Principal) -> Vec<String> {
             }
         }
     }
+    if crate::payments::offline::reads_kiosk_scope(&p.roles) {
+        out.push(scope::kiosk(p.campus_id));
+    }
     out.sort();
     out.dedup();
     out
@@ -33,6 +36,7 @@ pub fn authorized(p: &Principal) -> Vec<String> {
 pub async fn materialize(
     conn: &impl ConnectionTrait,
     scope_name: &str,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
     let (kind, id) = scope_name.split_once(':').unwrap_or(("", ""));
     let Ok(id) = Uuid::parse_str(id) else {
@@ -86,6 +90,7 @@ pub async fn materialize(
                 ));
             }
         }
+        "kiosk" => rows.extend(crate::payments::offline::materialize(conn, id, now).await?),
         _ => {}
     }
     Ok(rows)

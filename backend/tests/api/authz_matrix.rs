@@ -49,6 +49,15 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::Only(&["cashier", "supervisor"]),
     ),
     ("GET", "/api/v1/payments/audit", MANAGERS),
+    ("GET", "/api/v1/payments/reconciliation", MANAGERS),
+    ("GET", "/api/v1/payments/reconciliation/export", MANAGERS),
+    ("POST", "/api/v1/payments/settlements", MANAGERS),
+    ("PUT", "/api/v1/payments/kiosk-policy", MANAGERS),
+    (
+        "GET",
+        "/api/v1/payments/kiosk-policy",
+        Who::Only(&["cashier", "supervisor", "manager", "admin"]),
+    ),
     (
         "GET",
         "/api/v1/payments/shift",

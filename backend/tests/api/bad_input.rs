@@ -671,6 +671,54 @@ async fn bad_input(db: TestDb) {
             )
         });
     }
+    // The canteen office (the admin is one).
+    let settle = |patch: Value| {
+        let mut b = json!({"canteen_id": rand(), "day": "2026-01-05"});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, field) in [
+        (settle(json!({})), "canteen_id"),
+        (settle(json!({"canteen_id": "c1"})), "canteen_id"),
+        (settle(json!({"day": "2999-01-01"})), "day"),
+        (settle(json!({"day": "yesterday"})), "day"),
+    ] {
+        cases.push(case(
+            "POST",
+            "/api/v1/payments/settlements",
+            "/payments/settlements",
+            body,
+            field,
+        ));
+    }
+    let policy = |patch: Value| {
+        let mut b = json!({"per_sale": 2000, "per_card_day": 5000, "per_kiosk": 300000,
+            "max_hotlist_age_secs": 86400});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, field) in [
+        (policy(json!({"per_sale": -1})), "per_sale"),
+        (policy(json!({"per_sale": 1_000_000})), "per_sale"),
+        (policy(json!({"per_card_day": 10})), "per_card_day"),
+        (policy(json!({"per_kiosk": 10})), "per_kiosk"),
+        (
+            policy(json!({"max_hotlist_age_secs": 1})),
+            "max_hotlist_age_secs",
+        ),
+    ] {
+        cases.push(case(
+            "PUT",
+            "/api/v1/payments/kiosk-policy",
+            "/payments/kiosk-policy",
+            body,
+            field,
+        ));
+    }
     // CSV imports: the body itself is wrong.
     for (bytes, field) in [
         (vec![0xff, 0xfe, 0x00], "body"),
@@ -703,7 +751,8 @@ async fn bad_input(db: TestDb) {
         let path = route
             .replace("{id}", &student_id)
             .replacen("/api/v1", "", 1);
-        let as_cashier = route.starts_with("/api/v1/payments/").then_some("cashier");
+        let office = route.ends_with("/settlements") || route.ends_with("/kiosk-policy");
+        let as_cashier = (route.starts_with("/api/v1/payments/") && !office).then_some("cashier");
         let route: &'static str = Box::leak(route.clone().into_boxed_str());
         let method: &'static str = Box::leak(method.clone().into_boxed_str());
         cases.push(Case {

@@ -10,6 +10,7 @@ mod cli;
 mod crash;
 mod isolation;
 mod ledger;
+mod offline;
 mod ops;
 mod payments;
 mod support;

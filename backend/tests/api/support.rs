@@ -22,6 +22,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub body: Value,
     pub request_id: Option<String>,
+    /// The raw body (files such as exports).
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -88,6 +90,7 @@ impl Api {
             status,
             body,
             request_id,
+            bytes: bytes.to_vec(),
         }
     }
 

@@ -23,6 +23,7 @@
 
 pub mod client;
 mod error;
+pub mod kiosk;
 pub mod session;
 pub mod store;
 pub mod sync;

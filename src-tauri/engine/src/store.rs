@@ -129,6 +129,47 @@ const MIGRATIONS: &[&str] = &[
         secret TEXT NOT NULL
     ) STRICT;
     ",
+    // 5: the offline kiosk (DESIGN.md, "Offline kiosk"; `kiosk.rs`).
+    r"
+    -- The server's clock as learned at each pull (offset from this device's)
+    -- and when the hotlist was last brought fully up to date (device clock).
+    CREATE TABLE server_clock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        offset_ms INTEGER NOT NULL,
+        hotlist_synced_at TEXT
+    ) STRICT;
+
+    -- The kiosk's gapless sale numbers: never handed out twice.
+    CREATE TABLE kiosk_counter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        last_seq INTEGER NOT NULL
+    ) STRICT;
+    INSERT INTO kiosk_counter (id, last_seq) VALUES (1, 0);
+
+    -- Every sale this kiosk made offline, committed with the outbox entry
+    -- that settles it. `payer` is `card:<UID>` or `user:<id>` (pay codes).
+    CREATE TABLE kiosk_sales (
+        id TEXT PRIMARY KEY,
+        seq INTEGER NOT NULL UNIQUE,
+        command_id TEXT NOT NULL UNIQUE,
+        window_id TEXT NOT NULL,
+        payer TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        day TEXT NOT NULL,
+        sold_at TEXT NOT NULL
+    ) STRICT;
+    CREATE INDEX kiosk_sales_by_payer ON kiosk_sales (payer, day);
+
+    -- Pay codes accepted offline here, kept for the freshness window (and
+    -- across restarts): a code is taken once.
+    CREATE TABLE used_pay_codes (
+        session_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        nonce INTEGER NOT NULL,
+        used_at TEXT NOT NULL,
+        PRIMARY KEY (session_id, at, nonce)
+    ) STRICT;
+    ",
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -20,6 +20,8 @@ const ME: &str = "/me";
 mod attachments;
 #[path = "engine/harness.rs"]
 mod harness;
+#[path = "engine/kiosk.rs"]
+mod kiosk;
 #[path = "engine/sim/mod.rs"]
 mod sim;
 #[path = "engine/sync.rs"]

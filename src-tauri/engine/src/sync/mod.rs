@@ -23,8 +23,8 @@
 mod attachments;
 mod events;
 mod local;
-mod mirror;
-mod outbox;
+pub(crate) mod mirror;
+pub(crate) mod outbox;
 pub mod plan;
 pub mod schedule;
 
@@ -112,6 +112,34 @@ impl SyncRuntime {
 
     pub(crate) fn poke(&self) {
         self.poke.notify_one();
+    }
+
+    /// The last attempt to reach the server found it unreachable: a kiosk
+    /// sells offline at once instead of waiting for a timeout.
+    pub(crate) fn known_offline(&self) -> bool {
+        let health = self.health();
+        !health.online
+            && health
+                .last_error
+                .as_ref()
+                .is_some_and(|e| e.code == ErrorCode::Unavailable)
+    }
+
+    /// A request outside the sync loop found the server unreachable.
+    pub(crate) fn mark_unreachable(&self, error: ApiErrorBody) {
+        let mut health = self.health();
+        health.online = false;
+        health.last_error = Some(error);
+        drop(health);
+        // The sync loop's retries find out when it is back.
+        self.poke();
+    }
+
+    /// A request outside the sync loop was answered.
+    pub(crate) fn mark_reachable(&self) {
+        let mut health = self.health();
+        health.online = true;
+        health.last_error = None;
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
@@ -339,7 +367,12 @@ impl Engine {
             let page = self
                 .with_token(|token| async move { self.client.pull(&token, query).await })
                 .await?;
-            let applied = self.lock_store().write(|tx| apply_page(tx, &page))?;
+            let device_now = self.clock.now();
+            let applied = self.lock_store().write(|tx| {
+                let applied = apply_page(tx, &page)?;
+                crate::kiosk::note_server_time(tx, page.server_time, device_now, !page.more)?;
+                Ok(applied)
+            })?;
             report.pages += 1;
             report.changes += applied.changes;
             report.accepted += applied.answered.accepted;

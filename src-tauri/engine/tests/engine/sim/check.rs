@@ -131,7 +131,7 @@ impl World<'_> {
 
     /// A scope nobody has written yet, as the server would snapshot it now.
     async fn snapshot(&self, scope: &str) -> Result<Vec<Row>, String> {
-        let rows = scopes::materialize(&self.checker.db.conn, scope)
+        let rows = scopes::materialize(&self.checker.db.conn, scope, self.checker.clock.now())
             .await
             .map_err(|e| format!("materialize {scope}: {e}"))?;
         let mut rows: Vec<Row> = rows

@@ -23,6 +23,9 @@ use crate::components::shell::MAIN_ID;
 use crate::i18n::{Key, error_key, format_datetime, local_name, tx, use_i18n};
 use crate::session::use_session;
 
+mod offline;
+use offline::OfflineIndicator;
+
 /// Where a sale stands.
 #[derive(Debug, Clone, PartialEq)]
 enum Step {
@@ -52,6 +55,12 @@ fn decline_key(decline: Decline) -> Key {
         Decline::CodeInvalid => Key::DeclineCodeInvalid,
         Decline::CodeExpired => Key::DeclineCodeExpired,
         Decline::CodeUsed => Key::DeclineCodeUsed,
+        Decline::OfflineUnavailable => Key::DeclineOfflineUnavailable,
+        Decline::HotlistStale => Key::DeclineHotlistStale,
+        Decline::OfflineSaleCap => Key::DeclineOfflineSaleCap,
+        Decline::OfflineCardCap => Key::DeclineOfflineCardCap,
+        Decline::OfflineKioskCap => Key::DeclineOfflineKioskCap,
+        Decline::OfflineBlocked => Key::DeclineOfflineBlocked,
     }
 }
 
@@ -155,6 +164,8 @@ pub fn CashierPage() -> impl IntoView {
     let payer = RwSignal::new(String::new());
     let pin = RwSignal::new(String::new());
     let step = RwSignal::new(Step::Ready);
+    // Bumped after each answer: the offline indicator reads the allowance again.
+    let answers = RwSignal::new(0u32);
     let sale_id = RwSignal::new(TransferId::new());
     let amount_error = RwSignal::new(None::<Key>);
     let payer_error = RwSignal::new(None::<Key>);
@@ -220,6 +231,7 @@ pub fn CashierPage() -> impl IntoView {
                     }
                     _ => {
                         step.try_set(Step::Done(outcome));
+                        answers.try_update(|n| *n += 1);
                         focus("kiosk-next");
                     }
                 },
@@ -344,6 +356,7 @@ pub fn CashierPage() -> impl IntoView {
                         {move || session.user.with(|u| u.as_ref().map(|m| m.display_name.clone()))}
                     </span>
                 </h1>
+                <OfflineIndicator refresh=answers />
                 <label class="field-inline" for="kiosk-window">
                     <span class="field-label">{tx(Key::KioskWindow)}</span>
                     <select
@@ -532,6 +545,9 @@ pub fn CashierPage() -> impl IntoView {
                                             {if approved { tx(Key::KioskApproved)() } else { tx(Key::KioskDeclined)() }}
                                         </p>
                                         {reason.map(|k| view! { <p class="alert alert-error" data-testid="kiosk-decline">{tx(k)}</p> })}
+                                        {(approved && o.offline).then(|| view! {
+                                            <p class="alert" data-testid="kiosk-offline-approved">{tx(Key::KioskOfflineApproved)}</p>
+                                        })}
                                         <dl class="facts">
                                             <div>
                                                 <dt>{tx(Key::KioskAmount)}</dt>
@@ -759,6 +775,12 @@ mod tests {
             Decline::CodeInvalid,
             Decline::CodeExpired,
             Decline::CodeUsed,
+            Decline::OfflineUnavailable,
+            Decline::HotlistStale,
+            Decline::OfflineSaleCap,
+            Decline::OfflineCardCap,
+            Decline::OfflineKioskCap,
+            Decline::OfflineBlocked,
         ];
         let keys: std::collections::HashSet<Key> = all.into_iter().map(decline_key).collect();
         assert_eq!(keys.len(), all.len());

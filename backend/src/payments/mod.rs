@@ -57,6 +57,9 @@ use crate::sync::changes::{self, Changes};
 use crate::sync::commands::{self, Command, Ctx};
 use houqin_shared::error::FieldError;
 
+pub mod offline;
+pub mod settlement;
+
 /// China Standard Time: the day a daily limit counts (no daylight saving).
 fn campus_day_start(now: DateTime<Utc>) -> DateTime<Utc> {
     let Some(cst) = FixedOffset::east_opt(8 * 3600) else {
@@ -396,8 +399,8 @@ pub async fn top_up(
             )));
         }
     }
-    collect_owed(&tx, p.campus_id, &w, now).await?;
     let mut changes = Changes::default();
+    collect_owed(&tx, &mut changes, p.campus_id, &w, now).await?;
     sync_wallet(&*tx, &mut changes, &w).await?;
     let moved = changes::commit(&*tx, p.campus_id, changes, now).await?;
     let out = view(&*tx, &w, now).await?;
@@ -410,6 +413,7 @@ pub async fn top_up(
 /// goes; once nothing is owed, offline payment is allowed again.
 async fn collect_owed(
     tx: &sea_orm::DatabaseTransaction,
+    changes: &mut Changes,
     campus_id: Uuid,
     w: &wallets::Model,
     now: DateTime<Utc>,
@@ -434,6 +438,7 @@ async fn collect_owed(
             .filter(wallets::Column::UserId.eq(w.user_id))
             .exec(tx)
             .await?;
+        offline::refresh_person(tx, changes, campus_id, w.user_id).await?;
     }
     Ok(())
 }
@@ -553,6 +558,7 @@ pub async fn issue_card(
     .await?;
     let mut changes = Changes::default();
     changes.put(scope::user(owner.id), CARD, card.id, &card_dto(&card));
+    offline::refresh_person(&*tx, &mut changes, p.campus_id, owner.id).await?;
     let moved = changes::commit(&*tx, p.campus_id, changes, now).await?;
     tx.commit().await?;
     state.pokes.send(moved);
@@ -637,6 +643,7 @@ async fn set_card_status(
         ..card.clone()
     };
     changes.put(scope::user(card.user_id), CARD, card.id, &card_dto(&card));
+    offline::refresh_person(tx, changes, card.campus_id, card.user_id).await?;
     Ok(card)
 }
 
@@ -754,6 +761,7 @@ pub async fn replace_card(
     set_card_status(&tx, &mut changes, &old, CardStatus::Replaced, now).await?;
     let card = new_card(&tx, &p, req.new_id.0, old.user_id, &uid, now).await?;
     changes.put(scope::user(card.user_id), CARD, card.id, &card_dto(&card));
+    offline::refresh_person(&*tx, &mut changes, p.campus_id, card.user_id).await?;
     audit::record(
         &*tx,
         AuditRecord::by(&p, AuditAction::CardReplaced, caller(&addr), now)
@@ -778,6 +786,7 @@ fn declined(req: &Charge, decline: Decline, now: DateTime<Utc>) -> ChargeOutcome
         balance_after: None,
         payer_name: None,
         pin_tries_left: None,
+        offline: false,
         at: now,
     }
 }
@@ -1001,6 +1010,7 @@ pub async fn charge(
         balance_after: Some(balance_after),
         payer_name,
         pin_tries_left: None,
+        offline: false,
         at: now,
     }))
 }
@@ -1040,6 +1050,7 @@ async fn replay(
         balance_after: None,
         payer_name: payer.map(|u| u.display_name),
         pin_tries_left: None,
+        offline: false,
         at: sale.created_at,
     })
 }
