@@ -269,12 +269,19 @@ pub async fn wallet() -> Result<WalletView, ApiError> {
 /// of movement, `before` continues after a previous page.
 pub async fn statement(
     code: Option<TransferCode>,
+    days: (Option<chrono::NaiveDate>, Option<chrono::NaiveDate>),
     before: Option<TransferId>,
 ) -> Result<Statement, ApiError> {
     let mut path = "/wallet/transfers?limit=20".to_owned();
     if let Some(code) = code {
         path.push_str("&code=");
         path.push_str(code.slug());
+    }
+    if let Some(from) = days.0 {
+        path.push_str(&format!("&from={from}"));
+    }
+    if let Some(to) = days.1 {
+        path.push_str(&format!("&to={to}"));
     }
     if let Some(before) = before {
         path.push_str(&format!("&before={before}"));
@@ -337,6 +344,48 @@ pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
         // The desktop kiosk sells offline when the server is out of reach.
         Host::Tauri => tauri::kiosk_charge(&req).await,
     }
+}
+
+/// The canteen office's report for a campus day (managers).
+pub async fn reconciliation(
+    day: chrono::NaiveDate,
+) -> Result<houqin_shared::settlement::Reconciliation, ApiError> {
+    call(
+        Method::Get,
+        &format!("/payments/reconciliation?day={day}"),
+        None,
+    )
+    .await
+}
+
+/// Settles one canteen's ended day (managers).
+pub async fn settle(
+    req: houqin_shared::settlement::SettleDay,
+) -> Result<houqin_shared::settlement::Settlement, ApiError> {
+    call(Method::Post, "/payments/settlements", Some(encode(&req)?)).await
+}
+
+/// Downloads the day's reconciliation as `csv` or `xlsx` (in a browser; the
+/// desktop app has no downloads folder of its own to put it in).
+pub async fn download_reconciliation(day: chrono::NaiveDate, format: &str) -> Result<(), ApiError> {
+    match host() {
+        Host::Browser => {
+            browser::download(
+                &format!("/payments/reconciliation/export?day={day}&format={format}"),
+                &format!("houqin-reconciliation-{day}.{format}"),
+            )
+            .await
+        }
+        Host::Tauri => Err(ApiError::from_code(
+            ErrorCode::Validation,
+            "exports download in the web app",
+        )),
+    }
+}
+
+/// Whether files can be downloaded here (a browser).
+pub fn can_download() -> bool {
+    host() == Host::Browser
 }
 
 /// What this kiosk may still sell offline: `None` in a browser (the web

@@ -276,6 +276,54 @@ async fn exchange(
     interpret(status, &text)
 }
 
+/// Fetches a file with the session's token and hands it to the browser as a
+/// download named `filename`.
+pub(super) async fn download(path: &str, filename: &str) -> Result<(), ApiError> {
+    // A cheap authenticated call first: it refreshes an expired token.
+    call(Method::Get, "/me", None).await?;
+    let session = load_session()
+        .ok_or_else(|| ApiError::from_code(ErrorCode::Unauthenticated, "not signed in"))?;
+    let window = web_sys::window().ok_or(ApiError::Network)?;
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    headers
+        .set("Authorization", &format!("Bearer {}", session.access_token))
+        .map_err(js_error)?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    let url = format!("{API_BASE}{path}");
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(js_error)?;
+    if !response.ok() {
+        let text = JsFuture::from(response.text().map_err(js_error)?)
+            .await
+            .map_err(|_| ApiError::Network)?
+            .as_string()
+            .unwrap_or_default();
+        return interpret(response.status(), &text).map(drop);
+    }
+    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(js_error)?)
+        .await
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(js_error)?;
+    let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
+    let document = window.document().ok_or(ApiError::Network)?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|e: web_sys::Element| js_error(e.into()))?;
+    link.set_href(&href);
+    link.set_download(filename);
+    link.click();
+    web_sys::Url::revoke_object_url(&href).map_err(js_error)?;
+    Ok(())
+}
+
 fn js_error(value: JsValue) -> ApiError {
     ApiError::Decode(format!("{value:?}"))
 }

@@ -244,6 +244,10 @@ pub async fn get_wallet(State(state): State<AppState>, p: Principal) -> ApiResul
 pub struct StatementQuery {
     /// Only this kind of movement (`sale`, `top_up`, …).
     pub code: Option<String>,
+    /// From this campus day on (`YYYY-MM-DD`, inclusive).
+    pub from: Option<chrono::NaiveDate>,
+    /// Up to this campus day (inclusive).
+    pub to: Option<chrono::NaiveDate>,
     /// Older than this transfer (the previous page's `next`).
     pub before: Option<Uuid>,
     /// Lines per page, 1–100 (default 30).
@@ -271,6 +275,11 @@ pub async fn statement(
                 .ok_or_else(|| ApiError::validation("code", "is not a kind of movement"))?,
         ),
     };
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && from > to
+    {
+        return Err(ApiError::validation("to", "must not be before `from`"));
+    }
     let conn = &state.db.conn;
     let Some(w) = wallets::Entity::find_by_id(p.user_id).one(conn).await? else {
         return Ok(Json(Statement {
@@ -292,6 +301,12 @@ pub async fn statement(
         .filter(T::Phase.is_in(["single", "post"]));
     if let Some(c) = code {
         query = query.filter(T::Code.eq(c.slug()));
+    }
+    if let Some(from) = q.from {
+        query = query.filter(T::CreatedAt.gte(settlement::day_bounds(from).0));
+    }
+    if let Some(to) = q.to {
+        query = query.filter(T::CreatedAt.lt(settlement::day_bounds(to).1));
     }
     if let Some(before) = q.before {
         let Some(at) = ledger_transfers::Entity::find_by_id(before)

@@ -532,7 +532,7 @@ async fn alert_shortfall(ctx: &mut Ctx<'_>, user_id: Uuid, shortfall: i64) -> Re
                         "An offline sale exceeded the payer's balance by {yuan}; it was booked as owed and the account is blocked for offline payment."
                     ),
                 ),
-                link: Some("/m/payments".into()),
+                link: Some("/s/payments".into()),
                 at: ctx.now,
             },
         )

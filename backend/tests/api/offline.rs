@@ -412,6 +412,29 @@ async fn offline_kiosks(db: TestDb) {
     // Through REST there is no kiosk: not an offline sale.
     assert_eq!(wallet(&api, &s.token).await, before);
 
+    // The student's statement, by campus day.
+    let lines = |r: &crate::support::Reply| r.expect(200)["items"].as_array().expect("items").len();
+    let that_day = api
+        .get("/wallet/transfers?from=2026-11-30&to=2026-11-30", &s.token)
+        .await;
+    assert_eq!(
+        lines(&that_day),
+        5,
+        "top-up, online sale, two code sales, one card sale: {that_day:?}"
+    );
+    let later = api.get("/wallet/transfers?from=2026-12-01", &s.token).await;
+    assert_eq!(lines(&later), 0);
+    let earlier = api.get("/wallet/transfers?to=2026-11-29", &s.token).await;
+    assert_eq!(lines(&earlier), 0);
+    let backwards = api
+        .get("/wallet/transfers?from=2026-11-30&to=2026-11-29", &s.token)
+        .await;
+    backwards.expect_error(422, "validation");
+    assert_eq!(backwards.field(), "to");
+    let nonsense = api.get("/wallet/transfers?from=yesterday", &s.token).await;
+    nonsense.expect_error(422, "validation");
+    assert_eq!(nonsense.field(), "from");
+
     // The day's reconciliation: sales agree with the ledger; the exceptions
     // are listed; what is owed is nothing now.
     let day = "2026-11-30";

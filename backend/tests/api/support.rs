@@ -17,13 +17,23 @@ pub struct Api {
     pub http: reqwest::Client,
 }
 
-#[derive(Debug)]
 pub struct Reply {
     pub status: StatusCode,
     pub body: Value,
     pub request_id: Option<String>,
     /// The raw body (files such as exports).
     pub bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &self.body)
+            .field("request_id", &self.request_id)
+            .field("bytes", &self.bytes.len())
+            .finish()
+    }
 }
 
 impl Reply {

@@ -3,7 +3,9 @@
 //! demo student's card — a virtual card personalised from the SAM's master
 //! key — tapped in the first. The cashier types an amount, presses "read card
 //! and charge", the card is tapped: approved. A copied card (its key not
-//! from the master) is refused by the reader before any charge.
+//! from the master) is refused by the reader before any charge. Then the
+//! server goes away: the kiosk sells offline, within its allowance, and
+//! says so.
 
 use anyhow::{Context, Result, ensure};
 use houqin_card::applet::{CardApplet, SamApplet};
@@ -74,6 +76,32 @@ async fn cashier_reads_a_card_at_the_desktop_kiosk() -> Result<()> {
     );
     act::click(c, "kiosk-shift-load").await?;
     check::attr_becomes(c, "kiosk-shift-summary", "data-sales", "1").await?;
+
+    // The kiosk holds the hotlist and policy: it could sell ¥3,000 offline.
+    check::attr_becomes(c, "kiosk-offline", "data-remaining", "300000").await?;
+    // The network goes. (An open event stream may hold the server's
+    // graceful stop; it takes no new connections either way.)
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), server.stop()).await;
+    act::click(c, "kiosk-next").await?;
+    act::fill(c, "kiosk-amount", "5").await?;
+    act::fill(c, "kiosk-payer", &card.uid).await?;
+    act::click(c, "kiosk-pay").await?;
+    check::attr_becomes(c, "kiosk-outcome", "data-approved", "true")
+        .await
+        .with_context(|| format!("the app's output:\n{}", app.log_tail()))?;
+    find::visible(c, "kiosk-offline-approved").await?;
+    check::attr_becomes(c, "kiosk-offline", "data-mode", "offline").await?;
+    check::attr_becomes(c, "kiosk-offline", "data-remaining", "299500").await?;
+    check::attr_becomes(c, "sync-indicator", "data-state", "offline").await?;
+    find::js(
+        c,
+        "document.querySelector('[data-testid=kiosk-offline]').scrollIntoView({block: 'start'}); return true;",
+        vec![],
+    )
+    .await?;
+    act::rest_pointer(c).await?;
+    let png = check::settled_screenshot(c).await?;
+    check::save_screenshot("desktop-cashier-kiosk-offline", &png, None)?;
 
     app.close().await?;
     Ok(())

@@ -4,7 +4,8 @@
 //! is declined with the reason; a student's phone shows a pay code, the
 //! scanner types it: approved, and the same code again is refused as used;
 //! a supervisor approves a partial refund at the kiosk; the shift summary
-//! counts the sales. Screens go to `e2e/screenshots/`.
+//! counts the sales; the canteen office sees the day reconciled. Screens go
+//! to `e2e/screenshots/`.
 
 use anyhow::{Context, Result};
 use houqin_e2e::browser::{Browser, Viewport};
@@ -115,6 +116,25 @@ async fn cashier_sells_at_the_kiosk() -> Result<()> {
     act::click(c, "kiosk-shift-load").await?;
     check::attr_becomes(c, "kiosk-shift-summary", "data-sales", "2").await?;
     check::attr_becomes(c, "kiosk-shift-summary", "data-total", "1250").await?;
+    // The web kiosk is online-only, and says so.
+    check::attr_becomes(c, "kiosk-offline", "data-mode", "web").await?;
+    act::logout(c).await?;
+
+    // The canteen office reconciles the day: sales agree with the ledger,
+    // the window's row shows them, exports are offered.
+    act::login(c, "manager", "demo").await?;
+    act::open(c, &format!("{}/s/payments", server.url)).await?;
+    check::attr_becomes(c, "office-summary", "data-matches", "true").await?;
+    find::visible(c, "office-window").await?;
+    find::visible(c, "office-export-xlsx").await?;
+    find::visible(c, "office-no-exceptions").await?;
+    act::rest_pointer(c).await?;
+    let png = check::settled_screenshot(c).await?;
+    check::save_screenshot(
+        "web-manager-reconciliation",
+        &png,
+        Some((Viewport::KIOSK.width, Viewport::KIOSK.height)),
+    )?;
 
     browser.close().await?;
     Ok(())

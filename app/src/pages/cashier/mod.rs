@@ -579,7 +579,8 @@ pub fn CashierPage() -> impl IntoView {
                                             <Button kind=ButtonKind::Secondary testid="kiosk-print" on:click=print>
                                                 {tx(Key::KioskPrint)}
                                             </Button>
-                                            <RefundForm sale=o.id amount=o.amount />
+                                            // An offline sale is refunded once it has settled.
+                                            {(!o.offline).then(|| view! { <RefundForm sale=o.id amount=o.amount /> })}
                                         })}
                                     </section>
                                 }

@@ -61,6 +61,20 @@ pub fn WalletPage() -> impl IntoView {
     let session = use_session();
     let sync = use_sync();
     let state = RwSignal::new(Load::Loading);
+    // The canteen office (managers) reconciles and settles here too.
+    let office = Memo::new(move |_| {
+        session.user.with(|u| {
+            u.as_ref().is_some_and(|me| {
+                me.roles.iter().any(|r| {
+                    matches!(
+                        r,
+                        houqin_shared::accounts::Role::Manager
+                            | houqin_shared::accounts::Role::Admin
+                    )
+                })
+            })
+        })
+    });
     // Statement pages reload after a top-up or a change of filter.
     let statement_revision = RwSignal::new(0u32);
     Effect::new(move |_| {
@@ -78,6 +92,7 @@ pub fn WalletPage() -> impl IntoView {
     view! {
         <main id=MAIN_ID class="page wallet" tabindex="-1" data-testid="wallet">
             <h1 class="page-title">{tx(Key::ServicePayments)}</h1>
+            {move || office.get().then(|| view! { <super::office::OfficeCard /> })}
             {move || match state.get() {
                 Load::Loading => view! { <Loading /> }.into_any(),
                 Load::Failed(key) => {
@@ -485,18 +500,45 @@ fn code_key(code: TransferCode) -> Key {
     }
 }
 
+/// A date input bound to `day` (empty: no bound).
+fn date_field(
+    day: RwSignal<Option<chrono::NaiveDate>>,
+    label: Key,
+    id: &'static str,
+) -> impl IntoView {
+    view! {
+        <label class="field-inline" for=id>
+            <span class="field-label">{tx(label)}</span>
+            <input
+                id=id
+                class="field-input"
+                type="date"
+                data-testid=id
+                prop:value=move || day.get().map(|d| d.to_string()).unwrap_or_default()
+                on:change=move |ev| {
+                    day.set(chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok());
+                }
+            />
+        </label>
+    }
+}
+
 #[component]
 fn StatementCard(revision: RwSignal<u32>) -> impl IntoView {
     let session = use_session();
     let filter = RwSignal::new(None::<TransferCode>);
+    // Campus days, inclusive; empty means open-ended.
+    let from = RwSignal::new(None::<chrono::NaiveDate>);
+    let to = RwSignal::new(None::<chrono::NaiveDate>);
     let lines = RwSignal::new(Vec::<StatementLine>::new());
     let next = RwSignal::new(None::<TransferId>);
     let loading = RwSignal::new(false);
     let fetch = move |before: Option<TransferId>| {
         loading.set(true);
         let code = filter.get_untracked();
+        let days = (from.get_untracked(), to.get_untracked());
         spawn_local(async move {
-            let result = api::statement(code, before).await;
+            let result = api::statement(code, days, before).await;
             loading.try_set(false);
             match result {
                 Ok(Statement { items, next: more }) => {
@@ -514,6 +556,8 @@ fn StatementCard(revision: RwSignal<u32>) -> impl IntoView {
     Effect::new(move |_| {
         revision.track();
         filter.track();
+        from.track();
+        to.track();
         fetch(None);
     });
     let lang = use_i18n().lang;
@@ -541,6 +585,10 @@ fn StatementCard(revision: RwSignal<u32>) -> impl IntoView {
                 {option(Some(TransferCode::Sale), Key::FilterSales, "statement-sales")}
                 {option(Some(TransferCode::TopUp), Key::FilterTopUps, "statement-top-ups")}
             </fieldset>
+            <div class="office-controls">
+                {date_field(from, Key::StatementFrom, "statement-from")}
+                {date_field(to, Key::StatementTo, "statement-to")}
+            </div>
             {move || {
                 (lines.with(Vec::is_empty) && !loading.get())
                     .then(|| view! { <p class="muted">{tx(Key::StatementEmpty)}</p> })
