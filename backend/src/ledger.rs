@@ -84,6 +84,16 @@ pub async fn open_account(
     now: DateTime<Utc>,
 ) -> Result<accounts::Model, DbErr> {
     let holder_key = holder.map_or_else(|| CAMPUS.to_string(), |h| h.to_string());
+    let existing = || {
+        accounts::Entity::find()
+            .filter(accounts::Column::CampusId.eq(campus_id))
+            .filter(accounts::Column::Kind.eq(kind.slug()))
+            .filter(accounts::Column::Holder.eq(holder_key.clone()))
+    };
+    // Opened once; found every other time (one statement).
+    if let Some(account) = existing().one(conn).await? {
+        return Ok(account);
+    }
     let owner = matches!(
         kind,
         AccountKind::Wallet | AccountKind::Subsidy | AccountKind::OfflineReceivable
@@ -116,10 +126,7 @@ pub async fn open_account(
     )
     .exec_without_returning(conn)
     .await?;
-    accounts::Entity::find()
-        .filter(accounts::Column::CampusId.eq(campus_id))
-        .filter(accounts::Column::Kind.eq(kind.slug()))
-        .filter(accounts::Column::Holder.eq(holder_key))
+    existing()
         .one(conn)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("ledger account {}", kind.slug())))

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod attachments;
 pub mod audit;
+pub mod calendar;
 pub mod clock;
 pub mod directory;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod kiosk;
 pub mod ledger;
 pub mod money;
 pub mod notifications;
+pub mod nutrition;
 pub mod paycode;
 pub mod payments;
 pub mod services;

@@ -7,6 +7,7 @@
 
 mod cold_start;
 mod idle_rss;
+mod payments;
 mod report;
 mod sync;
 mod wasm_size;
@@ -65,6 +66,11 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "sync",
         about: "sync on SQLite and PostgreSQL: initial sync (5k, 50k rows), 10k queued commands, poke-to-converged with 100 clients, memory",
         run: sync::run,
+    },
+    Scenario {
+        name: "payments",
+        about: "card payments/s through the API vs raw SQL (SQLite, PostgreSQL), p50/p99 at half load; tap-to-approved through pcscd, online and offline",
+        run: payments::run,
     },
 ];
 

@@ -880,11 +880,15 @@ pub async fn charge(
 
     // The PIN, in a transaction of its own: a wrong try counts even though
     // the charge fails.
-    let w = {
-        let tx = state.db.write().await?;
-        let w = ensure_wallet(&*tx, p.campus_id, payer_id, now).await?;
-        tx.commit().await?;
-        w
+    // Opened on first use; most payers have one (no write needed).
+    let w = match wallets::Entity::find_by_id(payer_id).one(conn).await? {
+        Some(w) => w,
+        None => {
+            let tx = state.db.write().await?;
+            let w = ensure_wallet(&*tx, p.campus_id, payer_id, now).await?;
+            tx.commit().await?;
+            w
+        }
     };
     // A pay code comes from the owner's signed-in phone: no PIN at the window.
     if code.is_none()

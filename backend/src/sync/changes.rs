@@ -198,6 +198,18 @@ async fn lock_scope(
     scope: &str,
     campus_id: Uuid,
 ) -> Result<(i64, u64, bool), DbErr> {
+    let find = || {
+        let mut query = sync_scopes::Entity::find_by_id(scope.to_string());
+        if tx.get_database_backend() == DbBackend::Postgres {
+            // Held to commit: the next writer of this scope waits, so versions commit in order.
+            query = query.lock_exclusive();
+        }
+        query
+    };
+    // Most writes find their scope: one statement.
+    if let Some(row) = find().one(tx).await? {
+        return Ok((row.version, unbits(row.checksum), false));
+    }
     let inserted = sync_scopes::Entity::insert(sync_scopes::ActiveModel {
         scope: Set(scope.to_string()),
         campus_id: Set(campus_id),
@@ -212,12 +224,7 @@ async fn lock_scope(
     )
     .exec_without_returning(tx)
     .await?;
-    let mut query = sync_scopes::Entity::find_by_id(scope.to_string());
-    if tx.get_database_backend() == DbBackend::Postgres {
-        // Held to commit: the next writer of this scope waits, so versions commit in order.
-        query = query.lock_exclusive();
-    }
-    let row = query
+    let row = find()
         .one(tx)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound(format!("sync scope {scope}")))?;
