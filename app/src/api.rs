@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use houqin_shared::accounts::{ChangePasswordRequest, Lang, LoginRequest, Me, SetLangRequest};
 use houqin_shared::directory::{CanteenWindow, Dish};
-use houqin_shared::ids::{CanteenId, CardId, TransferId};
+use houqin_shared::ids::{CanteenId, CardId, TransferId, WindowId};
 use houqin_shared::ledger::TransferCode;
 use houqin_shared::notifications::{MarkRead, NotificationList};
 use houqin_shared::payments::{
@@ -344,6 +344,101 @@ pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
         // The desktop kiosk sells offline when the server is out of reach.
         Host::Tauri => tauri::kiosk_charge(&req).await,
     }
+}
+
+/// The campus's canteens.
+pub async fn canteens() -> Result<Vec<houqin_shared::directory::Canteen>, ApiError> {
+    call(Method::Get, "/directory/canteens", None).await
+}
+
+/// A canteen's menu for a day, and whether it is the last synced copy
+/// (the desktop/mobile app with no network).
+pub async fn menu(
+    canteen: houqin_shared::ids::CanteenId,
+    day: chrono::NaiveDate,
+) -> Result<(houqin_shared::dining::MenuView, bool), ApiError> {
+    let path = format!("/dining/canteens/{canteen}/menu?day={day}");
+    match host() {
+        Host::Browser => call(Method::Get, &path, None).await.map(|m| (m, false)),
+        Host::Tauri => match call(Method::Get, &path, None).await {
+            Ok(m) => Ok((m, false)),
+            Err(e) if e.is_unreachable() => {
+                tauri::saved_menu(canteen, day).await.map(|m| (m, true))
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// A window's pickup slots still open for a day and meal period.
+pub async fn pickup_slots(
+    window: WindowId,
+    day: chrono::NaiveDate,
+    period: houqin_shared::calendar::MealPeriod,
+) -> Result<Vec<houqin_shared::dining::SlotOffer>, ApiError> {
+    let period = houqin_shared::dining::period_slug(period);
+    call(
+        Method::Get,
+        &format!("/dining/windows/{window}/slots?day={day}&period={period}"),
+        None,
+    )
+    .await
+}
+
+/// Orders ahead. In a browser the server answers at once (`Some`); in the
+/// app the order is queued (works offline) and shows as placed until the
+/// server decides (`None`).
+pub async fn place_order(
+    req: houqin_shared::dining::PlaceOrder,
+) -> Result<Option<houqin_shared::dining::Order>, ApiError> {
+    match host() {
+        Host::Browser => call(Method::Post, "/dining/orders", Some(encode(&req)?))
+            .await
+            .map(Some),
+        Host::Tauri => tauri::enqueue(&req).await.map(|()| None),
+    }
+}
+
+pub async fn cancel_order(id: houqin_shared::ids::OrderId) -> Result<(), ApiError> {
+    match host() {
+        Host::Browser => call::<Value>(Method::Post, &format!("/dining/orders/{id}/cancel"), None)
+            .await
+            .map(drop),
+        Host::Tauri => tauri::enqueue(&houqin_shared::dining::CancelOrder { order_id: id }).await,
+    }
+}
+
+/// The signed-in person's orders, newest first.
+pub async fn my_orders() -> Result<Vec<houqin_shared::dining::Order>, ApiError> {
+    match host() {
+        Host::Browser => call(Method::Get, "/dining/orders", None).await,
+        Host::Tauri => tauri::saved_orders().await,
+    }
+}
+
+/// Today's queue at a canteen (its staff), one window's or all.
+pub async fn queue(
+    canteen: CanteenId,
+    window: Option<WindowId>,
+) -> Result<Vec<houqin_shared::dining::Order>, ApiError> {
+    let mut path = format!("/dining/canteens/{canteen}/queue");
+    if let Some(w) = window {
+        path.push_str(&format!("?window_id={w}"));
+    }
+    call(Method::Get, &path, None).await
+}
+
+/// Moves an order one step along the window's queue.
+pub async fn advance_order(
+    id: houqin_shared::ids::OrderId,
+    to: houqin_shared::dining::OrderStatus,
+) -> Result<houqin_shared::dining::Order, ApiError> {
+    call(
+        Method::Post,
+        &format!("/dining/orders/{id}/advance"),
+        Some(encode(&houqin_shared::dining::AdvanceOrder { to })?),
+    )
+    .await
 }
 
 /// The canteen office's report for a campus day (managers).

@@ -20,7 +20,9 @@ use utoipa_axum::routes;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::{accounts, attachments, audit, authz, directory, http, notifications, payments};
+use crate::{
+    accounts, attachments, audit, authz, dining, directory, http, notifications, payments,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -115,6 +117,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::shift))
         .routes(routes!(payments::refund))
         .routes(routes!(payments::ledger_audit))
+        .routes(routes!(dining::menu))
+        .routes(routes!(dining::slots))
+        .routes(routes!(dining::put_dish))
+        .routes(routes!(dining::put_portions))
+        .routes(routes!(dining::orders::place, dining::orders::mine))
+        .routes(routes!(dining::orders::cancel))
+        .routes(routes!(dining::orders::advance))
+        .routes(routes!(dining::orders::walk_in))
+        .routes(routes!(dining::orders::queue))
         .routes(routes!(payments::settlement::reconciliation))
         .routes(routes!(payments::settlement::export))
         .routes(routes!(payments::settlement::settle))

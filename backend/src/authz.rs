@@ -100,6 +100,19 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("POST", "/api/v1/payments/charges" | "/api/v1/payments/refunds")
         | ("GET", "/api/v1/payments/shift") => Roles(&[Role::Cashier, Role::Supervisor]),
         ("GET", "/api/v1/payments/audit") => Roles(MANAGERS),
+        // Dining: everyone reads menus and orders for themselves; the
+        // canteen's staff run the queue (handlers narrow to their canteen).
+        ("GET", "/api/v1/dining/canteens/{id}/menu" | "/api/v1/dining/windows/{id}/slots")
+        | ("GET" | "POST", "/api/v1/dining/orders")
+        | ("POST", "/api/v1/dining/orders/{id}/cancel") => Authenticated,
+        ("POST", "/api/v1/dining/orders/{id}/advance" | "/api/v1/dining/walk-ins")
+        | ("GET", "/api/v1/dining/canteens/{id}/queue") => {
+            Roles(&[Role::Cashier, Role::Supervisor])
+        }
+        ("PUT", "/api/v1/dining/portions") => {
+            Roles(&[Role::Cashier, Role::Supervisor, Role::Manager, Role::Admin])
+        }
+        ("PUT", "/api/v1/dining/dishes/{id}") => Roles(MANAGERS),
         // The canteen office: settlement, reconciliation, exports, offline policy.
         ("GET", "/api/v1/payments/reconciliation" | "/api/v1/payments/reconciliation/export")
         | ("POST", "/api/v1/payments/settlements")

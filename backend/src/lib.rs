@@ -10,6 +10,7 @@ pub mod audit;
 pub mod authz;
 pub mod config;
 pub mod db;
+pub mod dining;
 pub mod directory;
 pub mod entities;
 pub mod error;

@@ -336,6 +336,13 @@ async fn main() -> anyhow::Result<()> {
                             tracing::warn!(error = %e, "pruning pay keys failed; retried in 5 minutes")
                         }
                     }
+                    // Today's and tomorrow's portions exist before anyone asks.
+                    match houqin_server::dining::prepare_days(&db, housekeeping_clock.now()).await {
+                        Ok(moved) => housekeeping_pokes.send(moved),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "preparing menus failed; retried in 5 minutes")
+                        }
+                    }
                     // An upload untouched for a week is abandoned (its device never came back).
                     let week = chrono::Duration::days(7);
                     match houqin_server::attachments::prune_unfinished(

@@ -48,5 +48,5 @@ macro_rules! ids {
 ids! {
     UserId, SessionId, CampusId, ZoneId, DepartmentId, BuildingId, FloorId, RoomId, BedId,
     CanteenId, WindowId, DishId, StationId, LockerId, ResourceId, DeviceId, NotificationId,
-    AuditId, ClientId, CommandId, AccountId, TransferId, CardId,
+    AuditId, ClientId, CommandId, AccountId, TransferId, CardId, OrderId,
 }

@@ -8,6 +8,7 @@ pub mod attachments;
 pub mod audit;
 pub mod calendar;
 pub mod clock;
+pub mod dining;
 pub mod directory;
 pub mod error;
 pub mod ids;

@@ -297,6 +297,14 @@ pub mod entity {
     pub const PAY_KEY: &str = "pay_key";
     /// `shared::kiosk::KioskPolicy`, in `kiosk:{campus}` (id: the campus).
     pub const KIOSK_POLICY: &str = "kiosk_policy";
+    /// `shared::dining::MenuDish`, in `menu:{campus}`.
+    pub const DISH: &str = "dish";
+    /// `shared::dining::Portions`, in `menu:{campus}` (id: `dining::portions_id`).
+    pub const PORTIONS: &str = "portions";
+    /// `shared::dining::SlotLoad`, in `menu:{campus}` (id: `dining::slot_id`).
+    pub const SLOT: &str = "slot";
+    /// `shared::dining::Order`, in its owner's `user:{id}` and its canteen's `queue:{canteen}`.
+    pub const ORDER: &str = "order";
 }
 
 /// Scope names, built in one place so server and client agree.
@@ -313,6 +321,17 @@ pub mod scope {
 
     pub fn campus(id: Uuid) -> String {
         format!("campus:{id}")
+    }
+
+    /// A campus's menus: every canteen's dishes, portions left and pickup
+    /// slots' bookings (a campus has a handful of canteens).
+    pub fn menu(campus: Uuid) -> String {
+        format!("menu:{campus}")
+    }
+
+    /// A canteen's window queues, for its staff.
+    pub fn queue(canteen: Uuid) -> String {
+        format!("queue:{canteen}")
     }
 
     /// What a campus's kiosks need to sell offline: hotlist, pay keys, policy.

@@ -180,6 +180,66 @@ pub(super) async fn saved_wallet() -> Result<(Option<WalletSummary>, Vec<Card>),
     Ok((summary, cards))
 }
 
+/// A canteen's menu for a day from the engine's view of `menu:{campus}`
+/// (what the last sync brought, with this device's queued orders on top).
+pub(super) async fn saved_menu(
+    canteen: houqin_shared::ids::CanteenId,
+    day: chrono::NaiveDate,
+) -> Result<houqin_shared::dining::MenuView, ApiError> {
+    use houqin_shared::dining::{MenuDish, MenuView, Portions, SlotLoad};
+    let me: Option<Me> = current_user().await?;
+    let Some(me) = me else {
+        return Err(ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "not signed in",
+        ));
+    };
+    let menu = scope::menu(me.campus_id.0);
+    let dishes: Vec<MenuDish> = synced_rows(&menu, entity::DISH)
+        .await?
+        .into_iter()
+        .filter_map(|row| serde_json::from_value::<MenuDish>(row).ok())
+        .filter(|d| d.canteen_id == canteen)
+        .collect();
+    let windows: std::collections::HashSet<_> = dishes.iter().map(|d| d.window_id).collect();
+    let portions = synced_rows(&menu, entity::PORTIONS)
+        .await?
+        .into_iter()
+        .filter_map(|row| serde_json::from_value::<Portions>(row).ok())
+        .filter(|p| p.day == day && windows.contains(&p.window_id))
+        .collect();
+    let slots = synced_rows(&menu, entity::SLOT)
+        .await?
+        .into_iter()
+        .filter_map(|row| serde_json::from_value::<SlotLoad>(row).ok())
+        .filter(|s| windows.contains(&s.window_id))
+        .collect();
+    Ok(MenuView {
+        dishes,
+        portions,
+        slots,
+    })
+}
+
+/// The signed-in person's orders from the engine's view, newest first.
+pub(super) async fn saved_orders() -> Result<Vec<houqin_shared::dining::Order>, ApiError> {
+    let me: Option<Me> = current_user().await?;
+    let Some(me) = me else {
+        return Err(ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "not signed in",
+        ));
+    };
+    let mut orders: Vec<houqin_shared::dining::Order> =
+        synced_rows(&scope::user(me.id.0), entity::ORDER)
+            .await?
+            .into_iter()
+            .filter_map(|row| serde_json::from_value(row).ok())
+            .collect();
+    orders.sort_by_key(|o| std::cmp::Reverse(o.placed_at));
+    Ok(orders)
+}
+
 /// Rows as the server's list: newest first, at most [`NOTIFICATIONS_SHOWN`],
 /// with every unread one counted. A row this version cannot read is left out
 /// rather than hiding the others.

@@ -251,6 +251,105 @@ entity!(
     swept: i64, settled_by: Uuid, created_at: DateTimeUtc,
 });
 
+entity!(
+    /// A dish's portions on one day and meal period (`dining::portions_id`).
+    portions, "portions" {
+    campus_id: Uuid, canteen_id: Uuid, window_id: Uuid, dish_id: Uuid, day: String,
+    period: String, total: i32, left_count: i32, updated_at: DateTimeUtc,
+});
+entity!(
+    /// A pickup slot's bookings at one window (`dining::slot_id`).
+    slot_loads, "slot_loads" {
+    campus_id: Uuid, canteen_id: Uuid, window_id: Uuid, start: DateTimeUtc, capacity: i32,
+    booked: i32,
+});
+entity!(
+    /// An order at a window: ordered ahead in the app, or sold there.
+    orders, "orders" {
+    campus_id: Uuid, canteen_id: Uuid, window_id: Uuid, user_id: Option<Uuid>, source: String,
+    day: String, period: String, slot: DateTimeUtc, total: i64,
+    takeout_building_id: Option<Uuid>, takeout_room: Option<String>, status: String,
+    number: String, ready_at: Option<DateTimeUtc>, created_at: DateTimeUtc,
+    updated_at: DateTimeUtc, cooking_at: Option<DateTimeUtc>, done_at: Option<DateTimeUtc>,
+});
+entity!(
+    /// One dish of an order, as it was when ordered.
+    order_lines, "order_lines" {
+    campus_id: Uuid, order_id: Uuid, dish_id: Uuid, name_zh: String, name_en: String,
+    quantity: i32, price: i64,
+});
+
+/// What managers keep about a dish: allergens, tags, nutrition, periods.
+pub mod dish_details {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "dish_details")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub dish_id: Uuid,
+        pub campus_id: Uuid,
+        pub allergens: String,
+        pub tags: String,
+        pub periods: String,
+        pub energy_kcal: i64,
+        pub protein_mg: i64,
+        pub fat_mg: i64,
+        pub carbohydrate_mg: i64,
+        pub sodium_mg: i64,
+        pub photo: Option<String>,
+        pub default_portions: i32,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A window's pickup slot capacity and minutes per order.
+pub mod window_settings {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "window_settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub window_id: Uuid,
+        pub campus_id: Uuid,
+        pub slot_capacity: i32,
+        pub prep_minutes: i32,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// The last order number given at a window on a day.
+pub mod order_counters {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "order_counters")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub window_id: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: String,
+        pub campus_id: Uuid,
+        pub last: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// How far each kiosk's offline sales have arrived.
 pub mod kiosk_sequences {
     use sea_orm::entity::prelude::*;

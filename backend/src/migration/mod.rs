@@ -12,6 +12,7 @@ mod m20261201_000005_payments;
 mod m20261201_000006_pay_codes;
 mod m20261201_000007_refunds;
 mod m20261201_000008_offline_kiosk;
+mod m20261201_000009_dining;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_pay_codes::Migration),
             Box::new(m20261201_000007_refunds::Migration),
             Box::new(m20261201_000008_offline_kiosk::Migration),
+            Box::new(m20261201_000009_dining::Migration),
         ]
     }
 }

@@ -204,7 +204,7 @@ async fn view(
 }
 
 /// Syncs the person's balance to their devices with this transaction.
-async fn sync_wallet(
+pub(crate) async fn sync_wallet(
     conn: &impl ConnectionTrait,
     changes: &mut Changes,
     w: &wallets::Model,

@@ -73,6 +73,7 @@ async fn run<C: Command>(payload: serde_json::Value, ctx: &mut Ctx<'_>) -> ApiRe
 /// The registry: every command a client may push, by name.
 pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>) -> ApiResult<()> {
     use houqin_shared::accounts::SetLangRequest;
+    use houqin_shared::dining::{CancelOrder, PlaceOrder};
     use houqin_shared::kiosk::OfflineSale;
     use houqin_shared::notifications::MarkRead;
     use houqin_shared::payments::ReportCardLost;
@@ -81,6 +82,8 @@ pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>)
         SetLangRequest::NAME => run::<SetLangRequest>(payload, ctx).await,
         ReportCardLost::NAME => run::<ReportCardLost>(payload, ctx).await,
         OfflineSale::NAME => run::<OfflineSale>(payload, ctx).await,
+        PlaceOrder::NAME => run::<PlaceOrder>(payload, ctx).await,
+        CancelOrder::NAME => run::<CancelOrder>(payload, ctx).await,
         _ => Err(ApiError::validation(
             "name",
             format!("unknown command {name:?}"),

@@ -26,7 +26,15 @@ pub fn authorized(p: &Principal) -> Vec<String> {
     }
     if crate::payments::offline::reads_kiosk_scope(&p.roles) {
         out.push(scope::kiosk(p.campus_id));
+        // The canteen's window queues.
+        for s in &p.scopes {
+            if let Scope::Canteen(c) = s {
+                out.push(scope::queue(*c));
+            }
+        }
     }
+    // Every campus member reads the menus.
+    out.push(scope::menu(p.campus_id));
     out.sort();
     out.dedup();
     out
@@ -75,6 +83,7 @@ pub async fn materialize(
                 ));
             }
             rows.extend(crate::payments::user_rows(conn, id).await?);
+            rows.extend(crate::dining::orders::user_rows(conn, id).await?);
         }
         "zone" => {
             let list = buildings::Entity::find()
@@ -91,6 +100,8 @@ pub async fn materialize(
             }
         }
         "kiosk" => rows.extend(crate::payments::offline::materialize(conn, id, now).await?),
+        "menu" => rows.extend(crate::dining::materialize(conn, id, now).await?),
+        "queue" => rows.extend(crate::dining::orders::queue_rows(conn, id, now).await?),
         _ => {}
     }
     Ok(rows)

@@ -671,6 +671,79 @@ async fn bad_input(db: TestDb) {
             )
         });
     }
+    // Dining.
+    let order = |patch: Value| {
+        let mut b = json!({"id": rand(), "window_id": rand(), "day": "2026-12-01", "period": "lunch",
+            "slot": "2026-12-01T03:10:00Z", "lines": [{"dish_id": rand(), "quantity": 1}]});
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (method, route, path, body, field, who) in [
+        (
+            "POST",
+            "/api/v1/dining/orders",
+            "/dining/orders".to_string(),
+            order(json!({"lines": []})),
+            "lines",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/dining/orders",
+            "/dining/orders".to_string(),
+            order(json!({"period": "brunch"})),
+            "period",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/dining/orders/{id}/cancel",
+            format!("/dining/orders/{}/cancel", rand()),
+            json!({}),
+            "order_id",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/dining/orders/{id}/advance",
+            format!("/dining/orders/{}/advance", rand()),
+            json!({"to": "placed"}),
+            "to",
+            Some("cashier"),
+        ),
+        (
+            "POST",
+            "/api/v1/dining/walk-ins",
+            "/dining/walk-ins".to_string(),
+            json!({"id": rand(), "window_id": rand(), "period": "lunch", "lines": []}),
+            "lines",
+            Some("cashier"),
+        ),
+        (
+            "PUT",
+            "/api/v1/dining/portions",
+            "/dining/portions".to_string(),
+            json!({"dish_id": rand(), "day": "2026-12-01", "period": "lunch", "total": 6000}),
+            "total",
+            None,
+        ),
+        (
+            "PUT",
+            "/api/v1/dining/dishes/{id}",
+            format!("/dining/dishes/{}", rand()),
+            json!({"allergens": [], "tags": [], "periods": [],
+                "nutrition": {"energy_kcal": 0, "protein_mg": 0, "fat_mg": 0, "carbohydrate_mg": 0, "sodium_mg": 0}}),
+            "periods",
+            None,
+        ),
+    ] {
+        cases.push(Case {
+            who,
+            ..case(method, route, path, body, field)
+        });
+    }
     // The canteen office (the admin is one).
     let settle = |patch: Value| {
         let mut b = json!({"canteen_id": rand(), "day": "2026-01-05"});
@@ -752,7 +825,9 @@ async fn bad_input(db: TestDb) {
             .replace("{id}", &student_id)
             .replacen("/api/v1", "", 1);
         let office = route.ends_with("/settlements") || route.ends_with("/kiosk-policy");
-        let as_cashier = (route.starts_with("/api/v1/payments/") && !office).then_some("cashier");
+        let staff_only = route.ends_with("/advance") || route.ends_with("/walk-ins");
+        let as_cashier = ((route.starts_with("/api/v1/payments/") && !office) || staff_only)
+            .then_some("cashier");
         let route: &'static str = Box::leak(route.clone().into_boxed_str());
         let method: &'static str = Box::leak(method.clone().into_boxed_str());
         cases.push(Case {

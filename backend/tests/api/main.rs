@@ -8,6 +8,7 @@ mod authz_matrix;
 mod bad_input;
 mod cli;
 mod crash;
+mod dining;
 mod isolation;
 mod ledger;
 mod offline;

@@ -71,6 +71,7 @@ async fn health_and_openapi() {
                 || path.ends_with("/deactivate")
                 || path.ends_with("/reactivate")
                 || path.ends_with("/unfreeze")
+                || path.ends_with("/cancel")
                 || path.ends_with("/ticket");
             assert!(
                 has_body || bodiless,

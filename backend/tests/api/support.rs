@@ -179,6 +179,17 @@ pub async fn counts(server: &TestServer) -> Vec<(String, i64)> {
         "wallets",
         "cards",
         "sales",
+        "refunds",
+        "offline_sales",
+        "offline_exceptions",
+        "settlements",
+        "kiosk_policies",
+        "dish_details",
+        "window_settings",
+        "portions",
+        "slot_loads",
+        "orders",
+        "order_lines",
     ] {
         let row = conn
             .query_one_raw(Statement::from_string(

@@ -68,6 +68,14 @@ impl Device {
     }
 }
 
+/// The pulling user's own scope in a pull (beside the menus and the rest).
+fn user_scope(p: &PullResponse) -> &houqin_shared::sync::ScopeChanges {
+    p.scopes
+        .iter()
+        .find(|s| s.scope.starts_with("user:"))
+        .expect("the user's scope")
+}
+
 fn checksum_of(changes: &[houqin_shared::sync::Change]) -> u64 {
     changes
         .iter()
@@ -251,12 +259,15 @@ async fn pull_scopes_checksums_and_cursors(db: TestDb) {
     let api = Api::new(&server);
     let phone = Device::sign_in(&api, "student").await;
     let first = phone.pull(&api, "", 0).await;
+    let names: Vec<&str> = first.scopes.iter().map(|s| s.scope.as_str()).collect();
+    let me: Value = api.get("/me", &phone.token).await.expect(200).clone();
+    let menu = format!("menu:{}", me["campus_id"].as_str().expect("campus"));
     assert_eq!(
-        first.scopes.len(),
-        1,
-        "a student reads only their own scope"
+        names,
+        vec![menu.as_str(), format!("user:{}", phone.user_id).as_str()],
+        "a student reads their own scope and the campus's menus"
     );
-    let mine = &first.scopes[0];
+    let mine = user_scope(&first);
     assert_eq!(mine.scope, format!("user:{}", phone.user_id));
     assert!(mine.reset);
     assert!(mine.changes.iter().any(|c| c.entity == "profile"));
@@ -268,7 +279,12 @@ async fn pull_scopes_checksums_and_cursors(db: TestDb) {
         .pull(&api, &format!("user:{someone}@0,{}@0", mine.scope), 0)
         .await;
     assert_eq!(snoop.dropped, vec![format!("user:{someone}")]);
-    assert!(snoop.scopes.iter().all(|s| s.scope == mine.scope));
+    assert!(
+        snoop
+            .scopes
+            .iter()
+            .all(|s| s.scope != format!("user:{someone}"))
+    );
 
     // A change made online reaches the device's next pull, and only it.
     let note = mine
@@ -287,7 +303,7 @@ async fn pull_scopes_checksums_and_cursors(db: TestDb) {
     let second = phone
         .pull(&api, &format!("{}@{}", mine.scope, mine.version), 0)
         .await;
-    let s = &second.scopes[0];
+    let s = user_scope(&second);
     assert!(
         s.reset,
         "the scope was materialised by that write: the version-0 cursor resets"
@@ -297,7 +313,7 @@ async fn pull_scopes_checksums_and_cursors(db: TestDb) {
         .await
         .expect(204);
     let third = phone.pull(&api, &third_cursor, 0).await;
-    let t = &third.scopes[0];
+    let t = user_scope(&third);
     assert!(!t.reset);
     assert_eq!(t.changes.len(), 1, "{t:?}");
     assert_eq!(t.changes[0].entity, "profile");
@@ -326,7 +342,13 @@ async fn pull_scopes_checksums_and_cursors(db: TestDb) {
         .expect(200)
         .clone();
     assert_eq!(paged["more"], true);
-    assert!(paged["scopes"][0]["checksum"].is_null());
+    let paged_user = paged["scopes"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .find(|s| s["scope"].as_str().is_some_and(|n| n.starts_with("user:")))
+        .expect("the user's scope");
+    assert!(paged_user["checksum"].is_null(), "{paged_user}");
     api.get(
         &format!("/sync/pull?client_id={}&cursors=garbage", phone.id),
         &phone.token,
@@ -509,7 +531,7 @@ async fn concurrent_writers_never_skip_a_change_postgres() {
     let api = Api::new(&server);
     let phone = Device::sign_in(&api, "staff").await;
     let first = phone.pull(&api, "", 0).await;
-    let scope = first.scopes[0].scope.clone();
+    let scope = user_scope(&first).scope.clone();
     // Materialise the scope so later pulls are incremental.
     api.put("/me/lang", &phone.token, json!({"lang": "en"}))
         .await
@@ -535,7 +557,7 @@ async fn concurrent_writers_never_skip_a_change_postgres() {
         .collect();
     let apply =
         |p: &PullResponse, seen: &mut std::collections::BTreeMap<(String, Uuid), Value>| -> u64 {
-            let s = &p.scopes[0];
+            let s = user_scope(p);
             if s.reset {
                 seen.clear();
             }
@@ -708,7 +730,7 @@ async fn pokes_cross_processes_postgres() {
     assert_eq!(poke["scopes"], json!([scope]));
     // And the change is there to pull from either process.
     let pulled = on_b.pull(&api_b, "", 0).await;
-    let profile = pulled.scopes[0]
+    let profile = user_scope(&pulled)
         .changes
         .iter()
         .find(|c| c.entity == "profile")

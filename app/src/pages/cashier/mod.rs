@@ -24,7 +24,9 @@ use crate::i18n::{Key, error_key, format_datetime, local_name, tx, use_i18n};
 use crate::session::use_session;
 
 mod offline;
+mod queue;
 use offline::OfflineIndicator;
+use queue::QueueCard;
 
 /// Where a sale stands.
 #[derive(Debug, Clone, PartialEq)]
@@ -592,6 +594,7 @@ pub fn CashierPage() -> impl IntoView {
                         {tx(Key::KioskNext)}
                     </Button>
                 </Card>
+                <QueueCard canteen=canteen window=window />
                 <Card testid="kiosk-shift" labelled_by="kiosk-shift-title">
                     <h2 id="kiosk-shift-title" class="card-title">{tx(Key::KioskShift)}</h2>
                     <Button kind=ButtonKind::Secondary testid="kiosk-shift-load" on:click=load_shift>

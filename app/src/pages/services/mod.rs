@@ -1,5 +1,6 @@
 //! The service areas: the role's list, and each service's page.
 
+pub mod dining;
 pub mod list;
 pub mod office;
 pub mod payments;

@@ -155,7 +155,7 @@ pub fn WalletPage() -> impl IntoView {
 }
 
 /// The code as an SVG picture (dark modules on white, with a quiet zone).
-fn qr_svg(text: &str) -> Option<String> {
+pub(crate) fn qr_svg(text: &str) -> Option<String> {
     let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).ok()?;
     Some(
         code.render::<qrcode::render::svg::Color<'_>>()

@@ -7,6 +7,7 @@ use houqin_shared::services::Service;
 
 use crate::components::shell::MAIN_ID;
 use crate::i18n::{Key, service_about_key, service_key, tx};
+use crate::pages::services::dining::DiningPage;
 use crate::pages::services::payments::WalletPage;
 use crate::routes::{Route, service_param};
 
@@ -16,6 +17,7 @@ pub fn ServicePage() -> impl IntoView {
     move || {
         match service.get() {
         Some(Service::Payments) => view! { <WalletPage /> }.into_any(),
+        Some(Service::Dining) => view! { <DiningPage /> }.into_any(),
         Some(service) => view! {
             <main id=MAIN_ID class="page" tabindex="-1" data-service=service.slug()>
                 <h1 class="page-title" data-testid="service-title">

@@ -12,8 +12,13 @@
 
 use chrono::{DateTime, Utc};
 use houqin_shared::accounts::SetLangRequest;
+use houqin_shared::dining::{
+    CancelOrder, MenuDish, Order, OrderLine, OrderSource, OrderStatus, PlaceOrder, Portions,
+    portions_id,
+};
 use houqin_shared::error::FieldError;
 use houqin_shared::ids::UserId;
+use houqin_shared::kiosk::OfflineSale;
 use houqin_shared::notifications::MarkRead;
 use houqin_shared::payments::{CardStatus, ReportCardLost};
 use houqin_shared::sync::{NamedCommand, scope};
@@ -23,7 +28,7 @@ use serde_json::Value;
 use super::mirror::View;
 use crate::store::StoreError;
 
-pub use houqin_shared::sync::entity::{CARD, NOTIFICATION, PROFILE};
+pub use houqin_shared::sync::entity::{CARD, DISH, NOTIFICATION, ORDER, PORTIONS, PROFILE};
 
 /// The server refuses a push with a longer name as a whole (422), which would
 /// wedge the queue; so the engine refuses it before queueing.
@@ -59,6 +64,9 @@ pub(crate) fn validate(name: &str, payload: &Value) -> Result<(), FieldError> {
         MarkRead::NAME => parse::<MarkRead>(payload)?.validate(),
         SetLangRequest::NAME => parse::<SetLangRequest>(payload).map(drop),
         ReportCardLost::NAME => parse::<ReportCardLost>(payload).map(drop),
+        PlaceOrder::NAME => parse::<PlaceOrder>(payload)?.validate(),
+        CancelOrder::NAME => parse::<CancelOrder>(payload).map(drop),
+        OfflineSale::NAME => parse::<OfflineSale>(payload)?.validate(),
         _ => Ok(()),
     }
 }
@@ -92,8 +100,117 @@ pub(crate) fn apply(
             Ok(p) => report_lost(view, cmd, p),
             Err(error) => skip(name, &error),
         },
+        PlaceOrder::NAME => match parse(payload) {
+            Ok(p) => place_order(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
+        CancelOrder::NAME => match parse(payload) {
+            Ok(p) => cancel_order(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
         _ => Ok(()),
     }
+}
+
+fn to_value<T: serde::Serialize>(what: &'static str, v: &T) -> Result<Value, StoreError> {
+    serde_json::to_value(v).map_err(|source| StoreError::EncodeJson { what, source })
+}
+
+fn from_value<T: DeserializeOwned>(v: Value) -> Option<T> {
+    serde_json::from_value(v).ok()
+}
+
+/// `dining.place_order`: the order shows at once as placed (its number
+/// comes from the server), and the dishes' portions left go down — as far
+/// as this device knows; the server decides.
+fn place_order(view: &View<'_>, cmd: Queued, p: PlaceOrder) -> Result<(), StoreError> {
+    let user_scope = scope::user(cmd.user_id.0);
+    if view.get(&user_scope, ORDER, p.id.0)?.is_some() {
+        // Re-applied after the server's row arrived: the server's row stands.
+        return Ok(());
+    }
+    let Some(me) = view
+        .get(&user_scope, PROFILE, cmd.user_id.0)?
+        .and_then(from_value::<houqin_shared::accounts::Me>)
+    else {
+        return Ok(());
+    };
+    let menu = scope::menu(me.campus_id.0);
+    let mut lines = Vec::new();
+    let mut total = 0;
+    let mut canteen = None;
+    for l in &p.lines {
+        let Some(dish) = view
+            .get(&menu, DISH, l.dish_id.0)?
+            .and_then(from_value::<MenuDish>)
+        else {
+            continue;
+        };
+        canteen = Some(dish.canteen_id);
+        total += dish.price * i64::from(l.quantity);
+        lines.push(OrderLine {
+            dish_id: dish.id,
+            name: dish.name.clone(),
+            quantity: l.quantity,
+            price: dish.price,
+        });
+        let pid = portions_id(l.dish_id, p.day, p.period);
+        if let Some(mut portions) = view
+            .get(&menu, PORTIONS, pid)?
+            .and_then(from_value::<Portions>)
+        {
+            portions.left = portions.left.saturating_sub(l.quantity);
+            view.put(&menu, PORTIONS, pid, &to_value("portions", &portions)?)?;
+        }
+    }
+    let Some(canteen_id) = canteen else {
+        return Ok(());
+    };
+    if p.takeout.is_some() {
+        total += houqin_shared::dining::TAKEOUT_FEE;
+    }
+    let order = Order {
+        id: p.id,
+        user_id: Some(cmd.user_id),
+        canteen_id,
+        window_id: p.window_id,
+        source: OrderSource::App,
+        day: p.day,
+        period: p.period,
+        slot: p.slot,
+        lines,
+        total,
+        takeout: p.takeout,
+        status: OrderStatus::Placed,
+        number: String::new(),
+        ready_at: None,
+        placed_at: cmd.created_at,
+        updated_at: cmd.created_at,
+    };
+    view.put(&user_scope, ORDER, p.id.0, &to_value("an order", &order)?)
+}
+
+/// `dining.cancel_order`: the order shows cancelled at once if the window
+/// had not started on it (as far as this device knows).
+fn cancel_order(view: &View<'_>, cmd: Queued, p: CancelOrder) -> Result<(), StoreError> {
+    let user_scope = scope::user(cmd.user_id.0);
+    let Some(mut order) = view
+        .get(&user_scope, ORDER, p.order_id.0)?
+        .and_then(from_value::<Order>)
+    else {
+        return Ok(());
+    };
+    if order.status == OrderStatus::Placed {
+        order.status = OrderStatus::Cancelled;
+        order.updated_at = cmd.created_at;
+        view.put(
+            &user_scope,
+            ORDER,
+            p.order_id.0,
+            &to_value("an order", &order)?,
+        )?;
+    }
+    Ok(())
 }
 
 /// `notifications.mark_read`: the user's listed notifications (all, when the

@@ -303,6 +303,41 @@ impl World<'_> {
             ("zone", "building") => {
                 lookup("SELECT zone_id FROM buildings WHERE id = ?1") == Some(owner)
             }
+            ("user", "order") => lookup("SELECT user_id FROM orders WHERE id = ?1") == Some(owner),
+            ("menu", "dish") => lookup("SELECT campus_id FROM dishes WHERE id = ?1") == Some(owner),
+            ("menu", "portions") => {
+                lookup("SELECT campus_id FROM portions WHERE id = ?1") == Some(owner)
+            }
+            ("menu", "slot") => {
+                lookup("SELECT campus_id FROM slot_loads WHERE id = ?1") == Some(owner)
+            }
+            ("queue", "order") => {
+                lookup("SELECT canteen_id FROM orders WHERE id = ?1") == Some(owner)
+            }
+            ("kiosk", "kiosk_policy") => change.id == owner,
+            ("kiosk", "pay_key") => {
+                lookup("SELECT campus_id FROM sessions WHERE id = ?1") == Some(owner)
+            }
+            ("kiosk", "hot_payer") => {
+                lookup("SELECT campus_id FROM wallets WHERE user_id = ?1") == Some(owner)
+            }
+            ("kiosk", "hot_card") => {
+                data["card_id"]
+                    .as_str()
+                    .and_then(|id| Uuid::parse_str(id).ok())
+                    .and_then(|card| {
+                        db.query_row(
+                            "SELECT campus_id FROM cards WHERE id = ?1",
+                            [uuid_param(card)],
+                            |r| r.get::<_, Option<Vec<u8>>>(0),
+                        )
+                        .optional()
+                        .expect("look a card up")
+                        .flatten()
+                        .map(|b| blob_uuid(&b))
+                    })
+                    == Some(owner)
+            }
             _ => false,
         };
         if ok {

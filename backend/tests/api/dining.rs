@@ -1,0 +1,520 @@
+//! Dining on both databases: the menu; ordering ahead with a hold on the
+//! card; races for the last portion and the last place in a slot (never
+//! oversold); cancel racing "start cooking" (exactly one wins); the queue
+//! to pickup (hold posted, owner told); walk-ins in the same queue; an
+//! order synced from an offline phone for a dish sold out meanwhile; bad
+//! input that changes nothing.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use houqin_server::entities::{portions, slot_loads, window_settings};
+use houqin_server::testkit::{TestDb, TestOptions, TestServer};
+use houqin_shared::clock::FakeClock;
+use sea_orm::{EntityTrait, Set};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::{Api, counts};
+
+fn at(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s)
+        .expect("time")
+        .with_timezone(&Utc)
+}
+
+/// 11:00 in the campus's time: lunch is being served.
+const NOW: &str = "2026-12-01T03:00:00Z";
+const DAY: &str = "2026-12-01";
+const SLOT: &str = "2026-12-01T03:10:00Z";
+
+struct Menu {
+    canteen: String,
+    window: String,
+    /// Two dishes of the window, with their prices.
+    dishes: Vec<(String, i64)>,
+}
+
+async fn menu(api: &Api, cashier: &str) -> Menu {
+    let me = api.get("/me", cashier).await.expect(200).clone();
+    let canteen = me["scopes"]
+        .as_array()
+        .expect("scopes")
+        .iter()
+        .find(|s| s["kind"] == "canteen")
+        .expect("a canteen")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let m = api
+        .get(&format!("/dining/canteens/{canteen}/menu"), cashier)
+        .await
+        .expect(200)
+        .clone();
+    let dishes = m["dishes"].as_array().expect("dishes");
+    let window = dishes[0]["window_id"].as_str().expect("window").to_string();
+    let mine: Vec<(String, i64)> = dishes
+        .iter()
+        .filter(|d| d["window_id"] == window.as_str())
+        .map(|d| {
+            (
+                d["id"].as_str().expect("id").to_string(),
+                d["price"].as_i64().expect("price"),
+            )
+        })
+        .collect();
+    assert!(mine.len() >= 2, "a window with two dishes: {m}");
+    let lunch = m["portions"]
+        .as_array()
+        .expect("portions")
+        .iter()
+        .filter(|p| p["period"] == "lunch")
+        .count();
+    assert!(lunch >= mine.len(), "today's lunch portions exist: {m}");
+    Menu {
+        canteen,
+        window,
+        dishes: mine,
+    }
+}
+
+fn order(window: &str, dish: &str, quantity: u32, slot: &str) -> Value {
+    json!({"id": Uuid::now_v7(), "window_id": window, "day": DAY, "period": "lunch",
+        "slot": slot, "lines": [{"dish_id": dish, "quantity": quantity}]})
+}
+
+async fn available(api: &Api, token: &str) -> (i64, i64) {
+    let w = api.get("/wallet", token).await.expect(200).clone();
+    (
+        w["balance"].as_i64().expect("balance"),
+        w["available"].as_i64().expect("available"),
+    )
+}
+
+async fn set_portions(api: &Api, token: &str, dish: &str, total: u32) -> Value {
+    api.put(
+        "/dining/portions",
+        token,
+        json!({"dish_id": dish, "day": DAY, "period": "lunch", "total": total}),
+    )
+    .await
+    .expect(200)
+    .clone()
+}
+
+async fn dining(db: TestDb) {
+    let clock = Arc::new(FakeClock::at(at(NOW)));
+    let server = TestServer::start(TestOptions {
+        db,
+        clock: Some(clock),
+        ..TestOptions::default()
+    })
+    .await;
+    let api = Api::new(&server);
+    let cashier = api.login("cashier").await;
+    let manager = api.login("manager").await;
+    let student = api.login("student").await;
+    let m = menu(&api, &cashier).await;
+    let (dish, price) = m.dishes[0].clone();
+
+    // Ordering ahead: the money is held, not taken; a portion and a place
+    // in the slot are taken; the order has a number and a ready time.
+    let (balance, free) = available(&api, &student).await;
+    let placed = api
+        .post(
+            "/dining/orders",
+            Some(&student),
+            order(&m.window, &dish, 2, SLOT),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(placed["status"], "placed");
+    assert_eq!(placed["total"], 2 * price);
+    assert!(
+        placed["number"]
+            .as_str()
+            .is_some_and(|n| n.ends_with("-001")),
+        "{placed}"
+    );
+    assert!(placed["ready_at"].is_string());
+    assert_eq!(available(&api, &student).await, (balance, free - 2 * price));
+    let id = placed["id"].as_str().expect("id").to_string();
+
+    // The window cooks it; the student can no longer cancel; it is ready
+    // (the student is told); picked up: the hold is posted.
+    let step = |to: &'static str| json!({ "to": to });
+    api.post(
+        &format!("/dining/orders/{id}/advance"),
+        Some(&cashier),
+        step("cooking"),
+    )
+    .await
+    .expect(200);
+    api.post(
+        &format!("/dining/orders/{id}/cancel"),
+        Some(&student),
+        json!({}),
+    )
+    .await
+    .expect_error(409, "conflict");
+    api.post(
+        &format!("/dining/orders/{id}/advance"),
+        Some(&cashier),
+        step("ready"),
+    )
+    .await
+    .expect(200);
+    let notes = api
+        .get("/notifications", &student)
+        .await
+        .expect(200)
+        .to_string();
+    assert!(notes.contains("已做好"), "{notes}");
+    // A step out of order is refused.
+    api.post(
+        &format!("/dining/orders/{id}/advance"),
+        Some(&cashier),
+        step("ready"),
+    )
+    .await
+    .expect_error(409, "conflict");
+    api.post(
+        &format!("/dining/orders/{id}/advance"),
+        Some(&cashier),
+        step("picked_up"),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        available(&api, &student).await,
+        (balance - 2 * price, free - 2 * price),
+        "paid at pickup"
+    );
+
+    // Cancel before cooking: the hold is voided, portions and slot given back.
+    let before_menu = portions_left(&server, &dish).await;
+    let o = api
+        .post(
+            "/dining/orders",
+            Some(&student),
+            order(&m.window, &dish, 1, SLOT),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(portions_left(&server, &dish).await, before_menu - 1);
+    let cancelled = api
+        .post(
+            &format!("/dining/orders/{}/cancel", o["id"].as_str().expect("id")),
+            Some(&student),
+            json!({}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(portions_left(&server, &dish).await, before_menu);
+    assert_eq!(
+        available(&api, &student).await,
+        (balance - 2 * price, free - 2 * price)
+    );
+
+    // The last portion: eight students try at once, one gets it.
+    let (last_dish, _) = m.dishes[1].clone();
+    set_portions(&api, &cashier, &last_dish, 1).await;
+    let mut tokens = Vec::new();
+    for i in 1..=8 {
+        tokens.push(api.login(&format!("s2026{i:05}")).await);
+    }
+    let races = tokens.iter().map(|t| {
+        let api = &api;
+        let body = order(&m.window, &last_dish, 1, SLOT);
+        async move { api.post("/dining/orders", Some(t), body).await }
+    });
+    let replies = futures::future::join_all(races).await;
+    let won = replies.iter().filter(|r| r.status.as_u16() == 201).count();
+    assert_eq!(won, 1, "exactly one gets the last portion: {replies:?}");
+    for r in replies.iter().filter(|r| r.status.as_u16() != 201) {
+        r.expect_error(409, "conflict");
+        assert_eq!(r.field(), "lines.0.dish_id");
+    }
+    assert_eq!(
+        portions_left(&server, &last_dish).await,
+        0,
+        "never oversold"
+    );
+
+    // The last place in a slot: capacity 3, two taken, six try at once.
+    let slot = "2026-12-01T04:00:00Z";
+    window_settings::Entity::insert(window_settings::ActiveModel {
+        window_id: Set(Uuid::parse_str(&m.window).expect("uuid")),
+        campus_id: Set(campus_of(&api, &cashier).await),
+        slot_capacity: Set(3),
+        prep_minutes: Set(3),
+        updated_at: Set(at(NOW)),
+    })
+    .exec_without_returning(&server.state.db.conn)
+    .await
+    .expect("window settings");
+    for t in &tokens[..2] {
+        api.post("/dining/orders", Some(t), order(&m.window, &dish, 1, slot))
+            .await
+            .expect(201);
+    }
+    let races = tokens[2..].iter().map(|t| {
+        let api = &api;
+        let body = order(&m.window, &dish, 1, slot);
+        async move { api.post("/dining/orders", Some(t), body).await }
+    });
+    let replies = futures::future::join_all(races).await;
+    let won = replies.iter().filter(|r| r.status.as_u16() == 201).count();
+    assert_eq!(won, 1, "exactly one gets the last place: {replies:?}");
+    for r in replies.iter().filter(|r| r.status.as_u16() != 201) {
+        r.expect_error(409, "conflict");
+        assert_eq!(r.field(), "slot");
+    }
+    let sid = houqin_shared::dining::slot_id(
+        houqin_shared::ids::WindowId(Uuid::parse_str(&m.window).expect("uuid")),
+        at(slot),
+    );
+    let load = slot_loads::Entity::find_by_id(sid)
+        .one(&server.state.db.conn)
+        .await
+        .expect("q")
+        .expect("the slot");
+    assert_eq!((load.booked, load.capacity), (3, 3), "never overbooked");
+    // The slot is no longer offered.
+    let offered = api
+        .get(
+            &format!("/dining/windows/{}/slots?day={DAY}&period=lunch", m.window),
+            &student,
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert!(
+        !offered
+            .as_array()
+            .expect("slots")
+            .iter()
+            .any(|s| s["start"] == slot),
+        "{offered}"
+    );
+
+    // Cancel races "start cooking": exactly one of them happens.
+    for t in &tokens[5..8] {
+        let o = api
+            .post("/dining/orders", Some(t), order(&m.window, &dish, 1, SLOT))
+            .await
+            .expect(201)
+            .clone();
+        let id = o["id"].as_str().expect("id").to_string();
+        let (cancel_path, cook_path) = (
+            format!("/dining/orders/{id}/cancel"),
+            format!("/dining/orders/{id}/advance"),
+        );
+        let cancel = api.post(&cancel_path, Some(t), json!({}));
+        let cook = api.post(&cook_path, Some(&cashier), step("cooking"));
+        let (c, k) = futures::future::join(cancel, cook).await;
+        let ok = [c.status.as_u16(), k.status.as_u16()];
+        assert_eq!(
+            ok.iter().filter(|s| **s == 200).count(),
+            1,
+            "exactly one of cancel and cook: {c:?} {k:?}"
+        );
+        let mine = api.get("/dining/orders", t).await.expect(200).clone();
+        let now = mine
+            .as_array()
+            .expect("orders")
+            .iter()
+            .find(|x| x["id"] == id.as_str())
+            .expect("the order")["status"]
+            .clone();
+        let expected = if c.status.as_u16() == 200 {
+            "cancelled"
+        } else {
+            "cooking"
+        };
+        assert_eq!(now, expected);
+    }
+
+    // A walk-in sale joins the same queue.
+    let walk = api
+        .post(
+            "/dining/walk-ins",
+            Some(&cashier),
+            json!({"id": Uuid::now_v7(), "window_id": m.window, "period": "lunch",
+                "lines": [{"dish_id": dish, "quantity": 1}]}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(walk["source"], "walk_in");
+    let queue = api
+        .get(
+            &format!(
+                "/dining/canteens/{}/queue?window_id={}",
+                m.canteen, m.window
+            ),
+            &cashier,
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert!(
+        queue
+            .as_array()
+            .expect("queue")
+            .iter()
+            .any(|o| o["id"] == walk["id"]),
+        "{queue}"
+    );
+
+    // An order queued on an offline phone, for the dish sold out meanwhile:
+    // rejected with the reason when it arrives.
+    let phone = Uuid::now_v7().to_string();
+    let login = api
+        .login_full("s202600009", "demo", Some(&phone))
+        .await
+        .expect(200)
+        .clone();
+    let token = login["access_token"].as_str().expect("token");
+    let user = login["user"]["id"].as_str().expect("user");
+    let push = api
+        .post(
+            "/sync/push",
+            Some(token),
+            json!({"client_id": phone, "commands": [{"command_id": Uuid::now_v7(), "seq": 1,
+                "user_id": user, "name": "dining.place_order",
+                "payload": order(&m.window, &last_dish, 1, SLOT),
+                "schema_version": 1, "created_at": NOW}]}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    let outcome = &push["outcomes"][0];
+    assert_eq!(outcome["status"], "rejected", "{push}");
+    assert_eq!(outcome["code"], "conflict");
+    assert!(
+        outcome["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("sold out")),
+        "{outcome}"
+    );
+
+    // Bad input changes nothing.
+    let broke = api.login("s202600010").await;
+    let before = counts(&server).await;
+    let bad = |patch: Value| {
+        let mut b = order(&m.window, &dish, 1, SLOT);
+        for (k, v) in patch.as_object().expect("patch") {
+            b[k] = v.clone();
+        }
+        b
+    };
+    for (body, status, field) in [
+        (bad(json!({"lines": []})), 422, "lines"),
+        (
+            bad(json!({"lines": [{"dish_id": dish, "quantity": 0}]})),
+            422,
+            "lines.0.quantity",
+        ),
+        (
+            bad(
+                json!({"lines": [{"dish_id": dish, "quantity": 1}, {"dish_id": dish, "quantity": 2}]}),
+            ),
+            422,
+            "lines.1.dish_id",
+        ),
+        (bad(json!({"slot": "2026-12-01T03:15:00Z"})), 422, "slot"),
+        (bad(json!({"slot": "2026-12-01T08:00:00Z"})), 422, "slot"),
+        (
+            bad(json!({"day": "2026-11-30", "slot": "2026-11-30T03:10:00Z"})),
+            422,
+            "day",
+        ),
+        (bad(json!({"window_id": Uuid::now_v7()})), 422, "window_id"),
+        (
+            bad(json!({"lines": [{"dish_id": Uuid::now_v7(), "quantity": 1}]})),
+            422,
+            "lines.0.dish_id",
+        ),
+        (bad(json!({"slot": "2026-12-01T02:30:00Z"})), 409, "slot"),
+        (
+            bad(json!({"takeout": {"building_id": Uuid::now_v7(), "room": "101"}})),
+            422,
+            "takeout.building_id",
+        ),
+        (
+            bad(json!({"lines": [{"dish_id": dish, "quantity": 9}]})),
+            422,
+            "lines.0.quantity",
+        ),
+    ] {
+        let r = api.post("/dining/orders", Some(&student), body).await;
+        assert_eq!(r.status.as_u16(), status, "{field}: {r:?}");
+        assert_eq!(r.field(), field, "{r:?}");
+    }
+    // Not enough money: the hold is refused and nothing is taken.
+    let (_, money) = available(&api, &broke).await;
+    let many = (money / price + 1).min(5) as u32;
+    if i64::from(many) * price > money {
+        let r = api
+            .post(
+                "/dining/orders",
+                Some(&broke),
+                order(&m.window, &dish, many, SLOT),
+            )
+            .await;
+        r.expect_error(409, "conflict");
+    }
+    api.post(
+        &format!("/dining/orders/{id}/advance"),
+        Some(&cashier),
+        step("placed"),
+    )
+    .await
+    .expect_error(422, "validation");
+    assert_eq!(
+        counts(&server).await,
+        before,
+        "refused writes changed nothing"
+    );
+
+    let audit = api
+        .get("/payments/audit", &manager)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(audit["differences"], json!([]), "{audit}");
+}
+
+async fn portions_left(server: &TestServer, dish: &str) -> i32 {
+    let id = houqin_shared::dining::portions_id(
+        houqin_shared::ids::DishId(Uuid::parse_str(dish).expect("uuid")),
+        chrono::NaiveDate::parse_from_str(DAY, "%Y-%m-%d").expect("day"),
+        houqin_shared::calendar::MealPeriod::Lunch,
+    );
+    portions::Entity::find_by_id(id)
+        .one(&server.state.db.conn)
+        .await
+        .expect("q")
+        .expect("portions")
+        .left_count
+}
+
+async fn campus_of(api: &Api, token: &str) -> Uuid {
+    let me = api.get("/me", token).await.expect(200).clone();
+    Uuid::parse_str(me["campus_id"].as_str().expect("campus")).expect("uuid")
+}
+
+#[tokio::test]
+async fn dining_sqlite() {
+    dining(TestDb::Sqlite).await;
+}
+
+#[tokio::test]
+async fn dining_postgres() {
+    dining(TestDb::Postgres).await;
+}

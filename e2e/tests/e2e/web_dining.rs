@@ -1,0 +1,111 @@
+//! Ordering ahead: a student on a phone opens today's lunch menu, puts a
+//! dish in the basket, picks a pickup time and orders; the window's cashier
+//! (kiosk) sees it in the queue and moves it on — cooking, ready — and the
+//! student's phone shows it ready with its pickup code. Screens go to
+//! `e2e/screenshots/`.
+//!
+//! The server's clock is set to 11:00 (campus time) of the browser's day,
+//! so lunch is being served whenever the test runs.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::{NaiveTime, TimeZone};
+use houqin_e2e::browser::{Browser, Viewport};
+use houqin_e2e::{act, check, find, web};
+use houqin_server::testkit::TestOptions;
+use houqin_shared::clock::FakeClock;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).context("offset")?;
+    let today = houqin_shared::kiosk::campus_day(chrono::Utc::now());
+    let eleven = cst
+        .from_local_datetime(&today.and_time(NaiveTime::from_hms_opt(11, 0, 0).context("time")?))
+        .single()
+        .context("a campus time")?
+        .with_timezone(&chrono::Utc);
+    let server = web::serve_app(TestOptions {
+        clock: Some(Arc::new(FakeClock::at(eleven))),
+        ..TestOptions::default()
+    })
+    .await?;
+
+    let phone = Browser::launch(Viewport::PHONE).await?;
+    let p = &phone.client;
+    act::open(p, &server.url).await?;
+    act::login(p, "student", "demo").await?;
+    act::open(p, &format!("{}/s/dining", server.url)).await?;
+    act::click(p, "dining-period-lunch").await?;
+    find::visible(p, "dining-dish").await?;
+    act::click(p, "dining-add").await?;
+    find::visible(p, "dining-basket-line").await?;
+    find::visible(p, "dining-slot").await?;
+    act::click(p, "dining-place").await?;
+    check::attr_becomes(p, "dining-order", "data-status", "placed").await?;
+
+    // The window's queue has it; the cashier starts it and marks it ready.
+    let kiosk = Browser::launch(Viewport::KIOSK).await?;
+    let k = &kiosk.client;
+    act::open(k, &server.url).await?;
+    act::login(k, "cashier", "demo").await?;
+    check::attr_becomes(k, "queue-order", "data-status", "placed").await?;
+    act::click(k, "queue-advance").await?;
+    check::attr_becomes(k, "queue-order", "data-status", "cooking").await?;
+    act::click(k, "queue-advance").await?;
+    check::attr_becomes(k, "queue-order", "data-status", "ready").await?;
+
+    // The student's phone shows it ready, with the code to show at the window.
+    act::reload(p).await?;
+    check::attr_becomes(p, "dining-order", "data-status", "ready").await?;
+    find::visible(p, "dining-order").await?;
+    find::js(
+        p,
+        "document.querySelector('[data-testid=dining-order]').scrollIntoView({block: 'center'}); return true;",
+        vec![],
+    )
+    .await?;
+    act::rest_pointer(p).await?;
+    let png = check::settled_screenshot(p).await?;
+    check::save_screenshot(
+        "web-student-dining-phone",
+        &png,
+        Some((Viewport::PHONE.width, Viewport::PHONE.height)),
+    )?;
+
+    // The scanner types the pickup code at the kiosk: handed over.
+    let code = find::js(
+        p,
+        "return document.querySelector('.pickup-code').dataset.code;",
+        vec![],
+    )
+    .await?;
+    let code = code.as_str().context("the pickup code")?.to_owned();
+    act::fill(k, "queue-scan", &code).await?;
+    find::js(
+        k,
+        "document.querySelector('[data-testid=queue-scan]').form.requestSubmit(); return true;",
+        vec![],
+    )
+    .await?;
+    // Handed over: it leaves the queue.
+    find::until(k, "the order to leave the queue", async || {
+        Ok(if find::present(k, "queue-order").await? {
+            find::Seen::NotYet("still in the queue".into())
+        } else {
+            find::Seen::Ready(())
+        })
+    })
+    .await?;
+    act::rest_pointer(k).await?;
+    let png = check::settled_screenshot(k).await?;
+    check::save_screenshot(
+        "web-cashier-queue",
+        &png,
+        Some((Viewport::KIOSK.width, Viewport::KIOSK.height)),
+    )?;
+
+    phone.close().await?;
+    kiosk.close().await?;
+    Ok(())
+}
