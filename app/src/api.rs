@@ -346,6 +346,17 @@ pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
     }
 }
 
+/// The campus's dorm buildings (for takeout).
+pub async fn dorms() -> Result<Vec<houqin_shared::directory::Building>, ApiError> {
+    let page: houqin_shared::directory::Page<houqin_shared::directory::Building> =
+        call(Method::Get, "/directory/buildings?limit=500", None).await?;
+    Ok(page
+        .items
+        .into_iter()
+        .filter(|b| b.kind == houqin_shared::directory::BuildingKind::Dorm)
+        .collect())
+}
+
 /// The campus's canteens.
 pub async fn canteens() -> Result<Vec<houqin_shared::directory::Canteen>, ApiError> {
     call(Method::Get, "/directory/canteens", None).await
@@ -414,6 +425,28 @@ pub async fn my_orders() -> Result<Vec<houqin_shared::dining::Order>, ApiError> 
         Host::Browser => call(Method::Get, "/dining/orders", None).await,
         Host::Tauri => tauri::saved_orders().await,
     }
+}
+
+/// What the signed-in person's picked-up orders of the last 7 days add up to.
+pub async fn week_intake() -> Result<houqin_shared::dining::WeekIntake, ApiError> {
+    call(Method::Get, "/dining/nutrition/week", None).await
+}
+
+/// Takeout deliveries waiting for a courier, and the caller's own.
+pub async fn deliveries() -> Result<Vec<houqin_shared::dining::Delivery>, ApiError> {
+    call(Method::Get, "/deliveries", None).await
+}
+
+pub async fn claim_delivery(
+    id: houqin_shared::ids::OrderId,
+) -> Result<houqin_shared::dining::Delivery, ApiError> {
+    call(Method::Post, &format!("/deliveries/{id}/claim"), None).await
+}
+
+pub async fn deliver(
+    id: houqin_shared::ids::OrderId,
+) -> Result<houqin_shared::dining::Delivery, ApiError> {
+    call(Method::Post, &format!("/deliveries/{id}/deliver"), None).await
 }
 
 /// Today's queue at a canteen (its staff), one window's or all.

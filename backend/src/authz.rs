@@ -103,6 +103,7 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         // Dining: everyone reads menus and orders for themselves; the
         // canteen's staff run the queue (handlers narrow to their canteen).
         ("GET", "/api/v1/dining/canteens/{id}/menu" | "/api/v1/dining/windows/{id}/slots")
+        | ("GET", "/api/v1/dining/nutrition/week")
         | ("GET" | "POST", "/api/v1/dining/orders")
         | ("POST", "/api/v1/dining/orders/{id}/cancel") => Authenticated,
         ("POST", "/api/v1/dining/orders/{id}/advance" | "/api/v1/dining/walk-ins")
@@ -112,7 +113,14 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("PUT", "/api/v1/dining/portions") => {
             Roles(&[Role::Cashier, Role::Supervisor, Role::Manager, Role::Admin])
         }
-        ("PUT", "/api/v1/dining/dishes/{id}") => Roles(MANAGERS),
+        ("PUT", "/api/v1/dining/dishes/{id}" | "/api/v1/dining/canteens/{id}/calendar") => {
+            Roles(MANAGERS)
+        }
+        ("GET", "/api/v1/dining/canteens/{id}/calendar") => Authenticated,
+        ("GET", "/api/v1/deliveries")
+        | ("POST", "/api/v1/deliveries/{id}/claim" | "/api/v1/deliveries/{id}/deliver") => {
+            Roles(&[Role::Courier])
+        }
         // The canteen office: settlement, reconciliation, exports, offline policy.
         ("GET", "/api/v1/payments/reconciliation" | "/api/v1/payments/reconciliation/export")
         | ("POST", "/api/v1/payments/settlements")

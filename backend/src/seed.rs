@@ -186,6 +186,86 @@ const METHODS: &[(&str, &str)] = &[
     ("椒盐", "Salt and Pepper"),
     ("咖喱", "Curry"),
 ];
+/// What the canteen office keeps about a seeded dish: allergens and tags
+/// from its name, plausible nutrition from its index (no draws from the
+/// seed's random stream, so the rest of the campus stays as it was).
+fn dish_details_of(
+    id: Uuid,
+    campus: Uuid,
+    d: u32,
+    method: &str,
+    ingredient: &str,
+    now: DateTime<Utc>,
+) -> dish_details::ActiveModel {
+    let has = |words: &[&str]| {
+        words
+            .iter()
+            .any(|w| ingredient.contains(w) || method.contains(w))
+    };
+    let mut allergens = Vec::new();
+    for (words, slug) in [
+        (&["虾"][..], "crustacean"),
+        (&["鱼"][..], "fish"),
+        (&["蛋"][..], "egg"),
+        (&["豆腐"][..], "soy"),
+        (&["宫保"][..], "peanut"),
+        (&["黑椒", "糖醋"][..], "gluten"),
+    ] {
+        if has(words) {
+            allergens.push(slug);
+        }
+    }
+    let mut tags = Vec::new();
+    if has(&["宫保", "干煸", "水煮", "孜然", "鱼香"]) {
+        tags.push("spicy");
+    }
+    if has(&["豆腐", "茄子", "土豆", "青菜", "西兰花", "藕"]) && !has(&["鱼香"]) {
+        tags.push("vegetarian");
+    }
+    if has(&["清蒸", "蒜蓉"]) {
+        tags.push("low_salt");
+    }
+    if has(&[
+        "牛肉",
+        "鸡",
+        "鱼",
+        "虾",
+        "蛋",
+        "豆腐",
+        "茄子",
+        "土豆",
+        "青菜",
+        "西兰花",
+        "藕",
+    ]) && !has(&["排骨", "里脊"])
+    {
+        tags.push("halal");
+    }
+    let protein_g = 8 + i64::from(d * 7 % 23);
+    let fat_g = 6 + i64::from(d * 5 % 19);
+    let carbohydrate_g = 20 + i64::from(d * 11 % 41);
+    let periods = if d.is_multiple_of(5) {
+        "breakfast,lunch,dinner"
+    } else {
+        "lunch,dinner"
+    };
+    dish_details::ActiveModel {
+        dish_id: Set(id),
+        campus_id: Set(campus),
+        allergens: Set(allergens.join(",")),
+        tags: Set(tags.join(",")),
+        periods: Set(periods.into()),
+        energy_kcal: Set(4 * protein_g + 9 * fat_g + 4 * carbohydrate_g),
+        protein_mg: Set(protein_g * 1000),
+        fat_mg: Set(fat_g * 1000),
+        carbohydrate_mg: Set(carbohydrate_g * 1000),
+        sodium_mg: Set(350 + i64::from(d * 53 % 900)),
+        photo: Set(None),
+        default_portions: Set(60),
+        updated_at: Set(now),
+    }
+}
+
 const INGREDIENTS: &[(&str, &str)] = &[
     ("鸡丁", "Diced Chicken"),
     ("牛肉", "Beef"),
@@ -562,14 +642,17 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
         windows.push((canteen, id));
     }
     let mut dish_rows = Vec::new();
+    let mut detail_rows = Vec::new();
     for d in 0..sc.dishes {
         let (canteen, window) = windows[(d % sc.windows.max(1)) as usize];
         let (mz, me) = METHODS[(d as usize) % METHODS.len()];
         let (iz, ie) =
             INGREDIENTS[(d as usize / METHODS.len() + d as usize * 7) % INGREDIENTS.len()];
         let price = 300 + 50 * rng.random_range(0..30) as i64;
+        let dish_id = ids.next();
+        detail_rows.push(dish_details_of(dish_id, campus, d, mz, iz, now));
         dish_rows.push(dishes::ActiveModel {
-            id: Set(ids.next()),
+            id: Set(dish_id),
             campus_id: Set(campus),
             canteen_id: Set(canteen),
             window_id: Set(window),
@@ -581,6 +664,7 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
     insert_chunks(conn, canteen_rows).await?;
     insert_chunks(conn, window_rows).await?;
     insert_chunks(conn, dish_rows).await?;
+    insert_chunks(conn, detail_rows).await?;
     progress.stage("canteens and dishes", u64::from(sc.windows + sc.dishes));
 
     // Parcel stations and lockers.

@@ -282,6 +282,81 @@ pub struct MenuView {
     pub dishes: Vec<MenuDish>,
     pub portions: Vec<Portions>,
     pub slots: Vec<SlotLoad>,
+    /// The meal periods the canteen opens that day (its calendar over the
+    /// public holidays and make-up workdays).
+    #[serde(default)]
+    pub open_periods: Vec<MealPeriod>,
+}
+
+/// A canteen's calendar unless its managers set one: every meal on
+/// workdays (make-up workdays included) and weekends; lunch and dinner on
+/// public holidays.
+pub fn default_calendar() -> crate::calendar::CanteenCalendar {
+    use crate::calendar::{CanteenCalendar, PeriodRule};
+    let rule = |period, holidays| PeriodRule {
+        period,
+        workdays: true,
+        weekends: true,
+        holidays,
+    };
+    CanteenCalendar {
+        rules: vec![
+            rule(MealPeriod::Breakfast, false),
+            rule(MealPeriod::Lunch, true),
+            rule(MealPeriod::Dinner, true),
+            rule(MealPeriod::LateNight, false),
+        ],
+        overrides: Vec::new(),
+    }
+}
+
+/// A takeout's delivery as couriers see it (`GET /deliveries`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Delivery {
+    /// The order's id.
+    pub id: OrderId,
+    pub canteen_id: CanteenId,
+    pub window_id: WindowId,
+    pub building_id: BuildingId,
+    pub room: String,
+    /// The order's number, called at the window.
+    pub number: String,
+    /// When the food is ready to collect.
+    pub slot: DateTime<Utc>,
+    /// Fen, the courier's fee.
+    pub fee: i64,
+    pub status: DeliveryStatus,
+    pub courier_id: Option<UserId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    /// Waiting for a courier.
+    Open,
+    Claimed,
+    Delivered,
+    /// The order was cancelled.
+    Cancelled,
+}
+
+impl DeliveryStatus {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Claimed => "claimed",
+            Self::Delivered => "delivered",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Self> {
+        [Self::Open, Self::Claimed, Self::Delivered, Self::Cancelled]
+            .into_iter()
+            .find(|x| x.slug() == s)
+    }
 }
 
 /// A pickup slot still open for orders (`GET /dining/windows/{id}/slots`).
@@ -291,6 +366,23 @@ pub struct SlotOffer {
     pub start: DateTime<Utc>,
     pub capacity: u32,
     pub booked: u32,
+}
+
+/// `GET /dining/nutrition/week`: what a person's picked-up orders of the
+/// last seven campus days add up to. Their targets (which depend on sex and
+/// activity) are worked out on the device with
+/// `nutrition::weekly_report`: the server never learns them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WeekIntake {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub from: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub to: NaiveDate,
+    /// Days with at least one picked-up order.
+    pub days_with_data: u32,
+    pub orders: u32,
+    pub total: Nutrients,
 }
 
 /// Delivery to a dorm room instead of pickup.
@@ -698,6 +790,27 @@ mod tests {
             ready_estimate(slot, at("2026-12-01T04:00:00Z"), 12, 3),
             at("2026-12-01T04:39:00Z")
         );
+    }
+
+    #[test]
+    fn canteens_open_by_default_except_holiday_breakfasts() {
+        let c = default_calendar();
+        assert!(c.validate().is_ok());
+        // 2026-10-01, National Day.
+        let holiday = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        assert!(!c.opens(holiday, MealPeriod::Breakfast));
+        assert!(c.opens(holiday, MealPeriod::Lunch));
+        // A plain Tuesday.
+        let tuesday = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert!(c.opens(tuesday, MealPeriod::Breakfast));
+        for s in [
+            DeliveryStatus::Open,
+            DeliveryStatus::Claimed,
+            DeliveryStatus::Delivered,
+            DeliveryStatus::Cancelled,
+        ] {
+            assert_eq!(DeliveryStatus::from_slug(s.slug()), Some(s));
+        }
     }
 
     #[test]

@@ -218,6 +218,8 @@ pub(super) async fn saved_menu(
         dishes,
         portions,
         slots,
+        // The synced copy does not know the calendar: the server decides.
+        open_periods: Vec::new(),
     })
 }
 

@@ -10,6 +10,9 @@
 //! `UPDATE`s (`left_count >= n`, `booked < capacity`), so a race for the
 //! last portion or the last place in a slot is won by exactly one order.
 
+pub mod calendar;
+pub mod deliveries;
+pub mod nutrition;
 pub mod orders;
 
 use std::collections::HashMap;
@@ -337,6 +340,7 @@ pub async fn menu(
         .filter(slot_loads::Column::Start.lt(end))
         .all(conn)
         .await?;
+    let calendar = calendar::calendar_of(conn, canteen.id).await?;
     Ok(Json(MenuView {
         dishes: list
             .iter()
@@ -344,6 +348,7 @@ pub async fn menu(
             .collect(),
         portions: portions_list.iter().map(portions_view).collect(),
         slots: slots.iter().map(slot_view).collect(),
+        open_periods: calendar::open_periods(&calendar, day),
     }))
 }
 

@@ -341,6 +341,15 @@ impl Command for PlaceOrder {
         if self.slot + Duration::minutes(SLOT_MINUTES) <= now {
             return Err(conflict("the pickup time has passed", Some("slot".into())));
         }
+        if !super::calendar::calendar_of(ctx.tx, window.canteen_id)
+            .await?
+            .opens(self.day, self.period)
+        {
+            return Err(conflict(
+                "the canteen is closed for this meal that day",
+                Some("period".into()),
+            ));
+        }
         if let Some(t) = &self.takeout {
             let dorm = buildings::Entity::find_by_id(t.building_id.0)
                 .filter(buildings::Column::CampusId.eq(campus_id))
@@ -489,7 +498,9 @@ impl Command for PlaceOrder {
             cooking_at: None,
             done_at: None,
         };
+        let placed = order.clone();
         insert_order(ctx, order, lines).await?;
+        super::deliveries::open_for(ctx.tx, &placed, TAKEOUT_FEE, now).await?;
         crate::payments::sync_wallet(ctx.tx, &mut ctx.changes, &w).await?;
         Ok(())
     }
@@ -609,6 +620,7 @@ impl Command for CancelOrder {
         }
         resolve_hold(ctx, &o, Phase::Void).await?;
         give_back(ctx, &o).await?;
+        super::deliveries::cancel_for(ctx.tx, o.id, ctx.now).await?;
         let o = orders::Model {
             status: OrderStatus::Cancelled.slug().into(),
             updated_at: ctx.now,

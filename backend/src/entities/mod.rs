@@ -279,6 +279,34 @@ entity!(
     quantity: i32, price: i64,
 });
 
+entity!(
+    /// A takeout order's delivery to a dorm room; couriers claim it.
+    delivery_tasks, "delivery_tasks" {
+    campus_id: Uuid, canteen_id: Uuid, window_id: Uuid, building_id: Uuid, room: String,
+    number: String, slot: DateTimeUtc, fee: i64, status: String, courier_id: Option<Uuid>,
+    created_at: DateTimeUtc, updated_at: DateTimeUtc,
+});
+
+/// A canteen's opening calendar (`shared::calendar::CanteenCalendar` as JSON).
+pub mod canteen_calendars {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "canteen_calendars")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub canteen_id: Uuid,
+        pub campus_id: Uuid,
+        pub calendar: String,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
 /// What managers keep about a dish: allergens, tags, nutrition, periods.
 pub mod dish_details {
     use sea_orm::entity::prelude::*;

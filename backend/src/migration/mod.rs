@@ -13,6 +13,7 @@ mod m20261201_000006_pay_codes;
 mod m20261201_000007_refunds;
 mod m20261201_000008_offline_kiosk;
 mod m20261201_000009_dining;
+mod m20261201_000010_canteen_days;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_refunds::Migration),
             Box::new(m20261201_000008_offline_kiosk::Migration),
             Box::new(m20261201_000009_dining::Migration),
+            Box::new(m20261201_000010_canteen_days::Migration),
         ]
     }
 }

@@ -52,6 +52,7 @@ const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/dining/canteens/{id}/menu", Who::SignedIn),
     ("GET", "/api/v1/dining/windows/{id}/slots", Who::SignedIn),
     ("GET", "/api/v1/dining/orders", Who::SignedIn),
+    ("GET", "/api/v1/dining/nutrition/week", Who::SignedIn),
     ("POST", "/api/v1/dining/orders", Who::SignedIn),
     ("POST", "/api/v1/dining/orders/{id}/cancel", Who::SignedIn),
     (
@@ -75,6 +76,23 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::Only(&["cashier", "supervisor", "manager", "admin"]),
     ),
     ("PUT", "/api/v1/dining/dishes/{id}", MANAGERS),
+    (
+        "GET",
+        "/api/v1/dining/canteens/{id}/calendar",
+        Who::SignedIn,
+    ),
+    ("PUT", "/api/v1/dining/canteens/{id}/calendar", MANAGERS),
+    ("GET", "/api/v1/deliveries", Who::Only(&["courier"])),
+    (
+        "POST",
+        "/api/v1/deliveries/{id}/claim",
+        Who::Only(&["courier"]),
+    ),
+    (
+        "POST",
+        "/api/v1/deliveries/{id}/deliver",
+        Who::Only(&["courier"]),
+    ),
     ("GET", "/api/v1/payments/reconciliation", MANAGERS),
     ("GET", "/api/v1/payments/reconciliation/export", MANAGERS),
     ("POST", "/api/v1/payments/settlements", MANAGERS),

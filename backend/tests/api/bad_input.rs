@@ -723,6 +723,17 @@ async fn bad_input(db: TestDb) {
         ),
         (
             "PUT",
+            "/api/v1/dining/canteens/{id}/calendar",
+            format!("/dining/canteens/{}/calendar", rand()),
+            json!({"rules": [
+                {"period": "lunch", "workdays": true, "weekends": true, "holidays": true},
+                {"period": "lunch", "workdays": true, "weekends": false, "holidays": false}
+            ]}),
+            "rules.1.period",
+            None,
+        ),
+        (
+            "PUT",
             "/api/v1/dining/portions",
             "/dining/portions".to_string(),
             json!({"dish_id": rand(), "day": "2026-12-01", "period": "lunch", "total": 6000}),
@@ -860,6 +871,8 @@ async fn bad_input(db: TestDb) {
                 || route.ends_with("/deactivate")
                 || route.ends_with("/reactivate")
                 || route.ends_with("/unfreeze")
+                || route.ends_with("/claim")
+                || route.ends_with("/deliver")
                 || route.ends_with("/logout")
                 || route.ends_with("/ticket"),
             "{method} {route} has no field-level bad-input case"

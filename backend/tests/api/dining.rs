@@ -191,6 +191,30 @@ async fn dining(db: TestDb) {
         (balance - 2 * price, free - 2 * price),
         "paid at pickup"
     );
+    // The week's nutrition counts what was picked up (the dish's nutrition, twice).
+    let week = api
+        .get("/dining/nutrition/week", &student)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        (week["orders"].as_i64(), week["days_with_data"].as_i64()),
+        (Some(1), Some(1)),
+        "{week}"
+    );
+    let kcal = api
+        .get(&format!("/dining/canteens/{}/menu", m.canteen), &student)
+        .await
+        .expect(200)["dishes"]
+        .as_array()
+        .expect("dishes")
+        .iter()
+        .find(|d| d["id"] == dish.as_str())
+        .expect("the dish")["nutrition"]["energy_kcal"]
+        .as_i64()
+        .expect("kcal");
+    assert!(kcal > 0, "the seeded dish has its nutrition");
+    assert_eq!(week["total"]["energy_kcal"].as_i64(), Some(2 * kcal));
 
     // Cancel before cooking: the hold is voided, portions and slot given back.
     let before_menu = portions_left(&server, &dish).await;
@@ -481,6 +505,107 @@ async fn dining(db: TestDb) {
         before,
         "refused writes changed nothing"
     );
+
+    // Takeout to a dorm: the fee is added, a delivery task appears for
+    // couriers, one of two racing couriers gets it, and the student is told
+    // when it is delivered.
+    let buildings = api
+        .get("/directory/buildings?limit=500", &student)
+        .await
+        .expect(200)
+        .clone();
+    let dorm = buildings["items"]
+        .as_array()
+        .expect("buildings")
+        .iter()
+        .find(|b| b["kind"] == "dorm")
+        .expect("a dorm")["id"]
+        .clone();
+    let mut takeout = order(&m.window, &dish, 1, SLOT);
+    takeout["takeout"] = json!({"building_id": dorm, "room": "301"});
+    let t = api
+        .post("/dining/orders", Some(&tokens[0]), takeout)
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(t["total"], price + houqin_shared::dining::TAKEOUT_FEE);
+    let courier = api.login("courier").await;
+    let courier2 = api.login("k001").await;
+    let open = api.get("/deliveries", &courier).await.expect(200).clone();
+    assert!(
+        open.as_array()
+            .expect("deliveries")
+            .iter()
+            .any(|d| d["id"] == t["id"] && d["status"] == "open"),
+        "{open}"
+    );
+    let tid = t["id"].as_str().expect("id").to_string();
+    let claim_path = format!("/deliveries/{tid}/claim");
+    let (a, b) = futures::future::join(
+        api.post(&claim_path, Some(&courier), json!({})),
+        api.post(&claim_path, Some(&courier2), json!({})),
+    )
+    .await;
+    let statuses = [a.status.as_u16(), b.status.as_u16()];
+    assert!(
+        statuses.contains(&200) && statuses.contains(&409),
+        "one courier: {a:?} {b:?}"
+    );
+    let (winner, loser) = if a.status.as_u16() == 200 {
+        (&courier, &courier2)
+    } else {
+        (&courier2, &courier)
+    };
+    let deliver_path = format!("/deliveries/{tid}/deliver");
+    api.post(&deliver_path, Some(loser), json!({}))
+        .await
+        .expect_error(409, "conflict");
+    let done = api
+        .post(&deliver_path, Some(winner), json!({}))
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(done["status"], "delivered");
+    let notes = api
+        .get("/notifications", &tokens[0])
+        .await
+        .expect(200)
+        .to_string();
+    assert!(notes.contains("外卖已送达"), "{notes}");
+
+    // A canteen closed for lunch that day (a manager's override over the
+    // holiday calendar): the menu says so and orders are refused.
+    api.put(
+        &format!("/dining/canteens/{}/calendar", m.canteen),
+        &manager,
+        json!({"rules": [
+            {"period": "breakfast", "workdays": true, "weekends": true, "holidays": false},
+            {"period": "lunch", "workdays": true, "weekends": true, "holidays": true},
+            {"period": "dinner", "workdays": true, "weekends": true, "holidays": true}
+        ], "overrides": [{"date": DAY, "period": "lunch", "open": false, "note": "设备检修"}]}),
+    )
+    .await
+    .expect(200);
+    let menu_now = api
+        .get(&format!("/dining/canteens/{}/menu", m.canteen), &student)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        menu_now["open_periods"],
+        json!(["breakfast", "dinner"]),
+        "{}",
+        menu_now["open_periods"]
+    );
+    let closed = api
+        .post(
+            "/dining/orders",
+            Some(&student),
+            order(&m.window, &dish, 1, SLOT),
+        )
+        .await;
+    closed.expect_error(409, "conflict");
+    assert_eq!(closed.field(), "period");
 
     let audit = api
         .get("/payments/audit", &manager)

@@ -72,6 +72,8 @@ async fn health_and_openapi() {
                 || path.ends_with("/reactivate")
                 || path.ends_with("/unfreeze")
                 || path.ends_with("/cancel")
+                || path.ends_with("/claim")
+                || path.ends_with("/deliver")
                 || path.ends_with("/ticket");
             assert!(
                 has_body || bodiless,

@@ -190,6 +190,8 @@ pub async fn counts(server: &TestServer) -> Vec<(String, i64)> {
         "slot_loads",
         "orders",
         "order_lines",
+        "canteen_calendars",
+        "delivery_tasks",
     ] {
         let row = conn
             .query_one_raw(Statement::from_string(

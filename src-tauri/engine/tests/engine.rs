@@ -18,6 +18,8 @@ const ME: &str = "/me";
 
 #[path = "engine/attachments.rs"]
 mod attachments;
+#[path = "engine/dining.rs"]
+mod dining;
 #[path = "engine/harness.rs"]
 mod harness;
 #[path = "engine/kiosk.rs"]

@@ -279,7 +279,11 @@ pub fn DiningPage() -> impl IntoView {
                         };
                         let rows: Vec<(MenuDish, Option<u32>)> =
                             dishes.into_iter().map(|x| { let l = left(&x); (x, l) }).collect();
+                        // A synced copy does not say; the server decides then.
+                        let closed = !m.open_periods.is_empty() && !m.open_periods.contains(&p);
+                        let rows = if closed { Vec::new() } else { rows };
                         view! {
+                            {closed.then(|| view! { <p class="alert" data-testid="dining-closed">{tx(Key::DiningClosed)}</p> })}
                             {saved.then(|| view! { <p class="alert" data-testid="dining-saved">{tx(Key::DiningSavedMenu)}</p> })}
                             {rows.is_empty().then(|| view! { <p class="muted">{tx(Key::DiningNoDishes)}</p> })}
                             <ul class="list dish-list" aria-live="polite">
@@ -292,6 +296,7 @@ pub fn DiningPage() -> impl IntoView {
             </Card>
             <BasketCard basket=basket day=day period=period on_placed=move || orders_revision.update(|n| *n += 1) />
             <OrdersCard orders=orders on_change=move || orders_revision.update(|n| *n += 1) />
+            <super::diet::DietCard />
         </main>
     }
 }
@@ -354,6 +359,21 @@ fn BasketCard(
     let slots = RwSignal::new(Vec::<SlotOffer>::new());
     let slot = RwSignal::new(None::<DateTime<Utc>>);
     let busy = RwSignal::new(false);
+    let takeout = RwSignal::new(false);
+    let dorms = RwSignal::new(Vec::<houqin_shared::directory::Building>::new());
+    let dorm = RwSignal::new(None::<houqin_shared::ids::BuildingId>);
+    let room = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if !takeout.get() || !dorms.with_untracked(Vec::is_empty) {
+            return;
+        }
+        spawn_local(async move {
+            if let Ok(list) = api::dorms().await {
+                dorm.try_set(list.first().map(|b| b.id));
+                dorms.try_set(list);
+            }
+        });
+    });
     let window = Memo::new(move |_| basket.with(|b| b.first().map(|(d, _)| d.window_id)));
     Effect::new(move |_| {
         let (Some(w), d, p) = (window.get(), day.get(), period.get()) else {
@@ -403,7 +423,13 @@ fn BasketCard(
             period: period.get_untracked(),
             slot: s,
             lines,
-            takeout: None,
+            takeout: match (takeout.get_untracked(), dorm.get_untracked()) {
+                (true, Some(building_id)) => Some(houqin_shared::dining::Takeout {
+                    building_id,
+                    room: room.get_untracked(),
+                }),
+                _ => None,
+            },
         };
         if let Err(e) = req.validate() {
             session
@@ -460,6 +486,30 @@ fn BasketCard(
                     </select>
                 </label>
                 {move || slots.with(Vec::is_empty).then(|| view! { <p class="alert alert-error">{tx(Key::DiningNoSlots)}</p> })}
+                <label class="choice">
+                    <input type="checkbox" data-testid="dining-takeout" prop:checked=move || takeout.get()
+                        on:change=move |ev| takeout.set(event_target_checked(&ev)) />
+                    <span>{move || fill(Key::DiningTakeout.text(lang.get()), Money(houqin_shared::dining::TAKEOUT_FEE))}</span>
+                </label>
+                {move || takeout.get().then(|| view! {
+                    <div class="office-controls">
+                        <label class="field-inline" for="dining-dorm">
+                            <span class="field-label">{tx(Key::DiningDorm)}</span>
+                            <select id="dining-dorm" class="field-input" data-testid="dining-dorm"
+                                on:change=move |ev| dorm.set(event_target_value(&ev).parse().ok().map(houqin_shared::ids::BuildingId))>
+                                {move || dorms.get().into_iter().map(|b| {
+                                    let id = b.id;
+                                    view! { <option value=id.to_string() selected=move || dorm.get() == Some(id)>{move || local_name(&b.name, lang.get())}</option> }
+                                }).collect_view()}
+                            </select>
+                        </label>
+                        <label class="field-inline" for="dining-room">
+                            <span class="field-label">{tx(Key::DiningRoom)}</span>
+                            <input id="dining-room" class="field-input" data-testid="dining-room" maxlength="16"
+                                prop:value=move || room.get() on:input=move |ev| room.set(event_target_value(&ev)) />
+                        </label>
+                    </div>
+                })}
                 <p class="muted">{tx(Key::DiningHoldNote)}</p>
                 <Button kind=ButtonKind::Primary testid="dining-place" disabled=Signal::derive(move || busy.get() || slot.get().is_none()) on:click=place>
                     {tx(Key::DiningPlace)}

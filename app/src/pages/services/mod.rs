@@ -1,5 +1,7 @@
 //! The service areas: the role's list, and each service's page.
 
+pub mod deliveries;
+pub mod diet;
 pub mod dining;
 pub mod list;
 pub mod office;

@@ -7,15 +7,25 @@ use houqin_shared::services::Service;
 
 use crate::components::shell::MAIN_ID;
 use crate::i18n::{Key, service_about_key, service_key, tx};
+use crate::pages::services::deliveries::DeliveriesPage;
 use crate::pages::services::dining::DiningPage;
 use crate::pages::services::payments::WalletPage;
 use crate::routes::{Route, service_param};
+use crate::session::use_session;
 
 #[component]
 pub fn ServicePage() -> impl IntoView {
     let service = service_param();
+    let session = use_session();
+    let courier = move || {
+        session.user.with(|u| {
+            u.as_ref()
+                .is_some_and(|me| me.roles.contains(&houqin_shared::accounts::Role::Courier))
+        })
+    };
     move || {
         match service.get() {
+        Some(Service::Parcels) if courier() => view! { <DeliveriesPage /> }.into_any(),
         Some(Service::Payments) => view! { <WalletPage /> }.into_any(),
         Some(Service::Dining) => view! { <DiningPage /> }.into_any(),
         Some(service) => view! {
