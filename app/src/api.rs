@@ -432,6 +432,56 @@ pub async fn week_intake() -> Result<houqin_shared::dining::WeekIntake, ApiError
     call(Method::Get, "/dining/nutrition/week", None).await
 }
 
+pub async fn rate(req: houqin_shared::feedback::Rate) -> Result<(), ApiError> {
+    call::<Value>(Method::Post, "/dining/ratings", Some(encode(&req)?))
+        .await
+        .map(drop)
+}
+
+pub async fn ratings(
+    canteen: CanteenId,
+) -> Result<Vec<houqin_shared::feedback::RatingSummary>, ApiError> {
+    call(
+        Method::Get,
+        &format!("/dining/canteens/{canteen}/ratings"),
+        None,
+    )
+    .await
+}
+
+pub async fn complaints() -> Result<Vec<houqin_shared::feedback::Complaint>, ApiError> {
+    call(Method::Get, "/dining/complaints", None).await
+}
+
+pub async fn complain(
+    req: houqin_shared::feedback::Complain,
+) -> Result<houqin_shared::feedback::Complaint, ApiError> {
+    call(Method::Post, "/dining/complaints", Some(encode(&req)?)).await
+}
+
+pub async fn reply_complaint(
+    id: uuid::Uuid,
+    req: houqin_shared::feedback::Reply,
+) -> Result<houqin_shared::feedback::Complaint, ApiError> {
+    call(
+        Method::Post,
+        &format!("/dining/complaints/{id}/reply"),
+        Some(encode(&req)?),
+    )
+    .await
+}
+
+pub async fn inspections(
+    canteen: CanteenId,
+) -> Result<Vec<houqin_shared::feedback::Inspection>, ApiError> {
+    call(
+        Method::Get,
+        &format!("/dining/canteens/{canteen}/inspections"),
+        None,
+    )
+    .await
+}
+
 /// Takeout deliveries waiting for a courier, and the caller's own.
 pub async fn deliveries() -> Result<Vec<houqin_shared::dining::Delivery>, ApiError> {
     call(Method::Get, "/deliveries", None).await

@@ -128,6 +128,15 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(dining::orders::queue))
         .routes(routes!(dining::nutrition::week))
         .routes(routes!(dining::calendar::get, dining::calendar::put))
+        .routes(routes!(dining::feedback::rate))
+        .routes(routes!(dining::feedback::ratings_of))
+        .routes(routes!(
+            dining::feedback::complain,
+            dining::feedback::complaints_list
+        ))
+        .routes(routes!(dining::feedback::reply))
+        .routes(routes!(dining::feedback::record_inspection))
+        .routes(routes!(dining::feedback::inspections_of))
         .routes(routes!(dining::deliveries::list))
         .routes(routes!(dining::deliveries::claim))
         .routes(routes!(dining::deliveries::deliver))

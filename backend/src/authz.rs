@@ -116,7 +116,15 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("PUT", "/api/v1/dining/dishes/{id}" | "/api/v1/dining/canteens/{id}/calendar") => {
             Roles(MANAGERS)
         }
-        ("GET", "/api/v1/dining/canteens/{id}/calendar") => Authenticated,
+        ("GET", "/api/v1/dining/canteens/{id}/calendar")
+        | (
+            "GET",
+            "/api/v1/dining/canteens/{id}/ratings" | "/api/v1/dining/canteens/{id}/inspections",
+        )
+        | ("POST", "/api/v1/dining/ratings")
+        | ("GET" | "POST", "/api/v1/dining/complaints") => Authenticated,
+        ("POST", "/api/v1/dining/complaints/{id}/reply") => Roles(&[Role::Supervisor]),
+        ("POST", "/api/v1/dining/inspections") => Roles(MANAGERS),
         ("GET", "/api/v1/deliveries")
         | ("POST", "/api/v1/deliveries/{id}/claim" | "/api/v1/deliveries/{id}/deliver") => {
             Roles(&[Role::Courier])

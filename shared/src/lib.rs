@@ -11,6 +11,7 @@ pub mod clock;
 pub mod dining;
 pub mod directory;
 pub mod error;
+pub mod feedback;
 pub mod ids;
 pub mod kiosk;
 pub mod ledger;

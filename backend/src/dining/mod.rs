@@ -12,6 +12,7 @@
 
 pub mod calendar;
 pub mod deliveries;
+pub mod feedback;
 pub mod nutrition;
 pub mod orders;
 

@@ -287,6 +287,26 @@ entity!(
     created_at: DateTimeUtc, updated_at: DateTimeUtc,
 });
 
+entity!(
+    /// A diner's rating of a dish or window of one of their picked-up orders.
+    ratings, "ratings" {
+    campus_id: Uuid, order_id: Uuid, user_id: Uuid, window_id: Uuid, dish_id: Option<Uuid>,
+    target: String, stars: i16, comment: Option<String>, created_at: DateTimeUtc,
+});
+entity!(
+    /// A complaint to a canteen, routed to its supervisors.
+    complaints, "complaints" {
+    campus_id: Uuid, canteen_id: Uuid, window_id: Option<Uuid>, order_id: Option<Uuid>,
+    user_id: Uuid, text: String, status: String, reply: Option<String>, handled_by: Option<Uuid>,
+    created_at: DateTimeUtc, updated_at: DateTimeUtc,
+});
+entity!(
+    /// A food-safety inspection of a canteen.
+    inspections, "inspections" {
+    campus_id: Uuid, canteen_id: Uuid, date: String, inspector: String, result: String,
+    notes: String, photos: String, recorded_by: Uuid, created_at: DateTimeUtc,
+});
+
 /// A canteen's opening calendar (`shared::calendar::CanteenCalendar` as JSON).
 pub mod canteen_calendars {
     use sea_orm::entity::prelude::*;

@@ -14,6 +14,7 @@ mod m20261201_000007_refunds;
 mod m20261201_000008_offline_kiosk;
 mod m20261201_000009_dining;
 mod m20261201_000010_canteen_days;
+mod m20261201_000011_dining_feedback;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_offline_kiosk::Migration),
             Box::new(m20261201_000009_dining::Migration),
             Box::new(m20261201_000010_canteen_days::Migration),
+            Box::new(m20261201_000011_dining_feedback::Migration),
         ]
     }
 }

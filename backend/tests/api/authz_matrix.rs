@@ -82,6 +82,21 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::SignedIn,
     ),
     ("PUT", "/api/v1/dining/canteens/{id}/calendar", MANAGERS),
+    ("POST", "/api/v1/dining/ratings", Who::SignedIn),
+    ("GET", "/api/v1/dining/canteens/{id}/ratings", Who::SignedIn),
+    ("GET", "/api/v1/dining/complaints", Who::SignedIn),
+    ("POST", "/api/v1/dining/complaints", Who::SignedIn),
+    (
+        "POST",
+        "/api/v1/dining/complaints/{id}/reply",
+        Who::Only(&["supervisor"]),
+    ),
+    ("POST", "/api/v1/dining/inspections", MANAGERS),
+    (
+        "GET",
+        "/api/v1/dining/canteens/{id}/inspections",
+        Who::SignedIn,
+    ),
     ("GET", "/api/v1/deliveries", Who::Only(&["courier"])),
     (
         "POST",

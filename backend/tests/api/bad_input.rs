@@ -722,6 +722,39 @@ async fn bad_input(db: TestDb) {
             Some("cashier"),
         ),
         (
+            "POST",
+            "/api/v1/dining/ratings",
+            "/dining/ratings".to_string(),
+            json!({"order_id": rand(), "stars": 9}),
+            "stars",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/dining/complaints",
+            "/dining/complaints".to_string(),
+            json!({"id": rand(), "canteen_id": rand(), "text": "   "}),
+            "text",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/dining/complaints/{id}/reply",
+            format!("/dining/complaints/{}/reply", rand()),
+            json!({"status": "open", "reply": "x"}),
+            "status",
+            Some("supervisor"),
+        ),
+        (
+            "POST",
+            "/api/v1/dining/inspections",
+            "/dining/inspections".to_string(),
+            json!({"id": rand(), "canteen_id": rand(), "date": "2026-11-30", "inspector": "王",
+                "result": "pass", "photos": ["nope"]}),
+            "photos.0",
+            None,
+        ),
+        (
             "PUT",
             "/api/v1/dining/canteens/{id}/calendar",
             format!("/dining/canteens/{}/calendar", rand()),
@@ -837,8 +870,12 @@ async fn bad_input(db: TestDb) {
             .replacen("/api/v1", "", 1);
         let office = route.ends_with("/settlements") || route.ends_with("/kiosk-policy");
         let staff_only = route.ends_with("/advance") || route.ends_with("/walk-ins");
-        let as_cashier = ((route.starts_with("/api/v1/payments/") && !office) || staff_only)
-            .then_some("cashier");
+        let supervisor_only = route.ends_with("/reply");
+        let as_cashier = if supervisor_only {
+            Some("supervisor")
+        } else {
+            ((route.starts_with("/api/v1/payments/") && !office) || staff_only).then_some("cashier")
+        };
         let route: &'static str = Box::leak(route.clone().into_boxed_str());
         let method: &'static str = Box::leak(method.clone().into_boxed_str());
         cases.push(Case {
@@ -880,11 +917,13 @@ async fn bad_input(db: TestDb) {
     }
 
     let cashier = api.login("cashier").await;
+    let supervisor = api.login("supervisor").await;
     let before = counts(&server).await;
     for c in cases {
         let token = match c.who {
             None => &admin,
             Some("cashier") => &cashier,
+            Some("supervisor") => &supervisor,
             Some(other) => panic!("no token for {other}"),
         };
         let reply = api

@@ -216,6 +216,127 @@ async fn dining(db: TestDb) {
     assert!(kcal > 0, "the seeded dish has its nutrition");
     assert_eq!(week["total"]["energy_kcal"].as_i64(), Some(2 * kcal));
 
+    // Rating what was picked up: each dish and the window once.
+    let rate = |dish: Option<&str>, stars: u8| json!({"order_id": id, "dish_id": dish, "stars": stars, "comment": "很好吃，份量足"});
+    api.post("/dining/ratings", Some(&student), rate(Some(&dish), 5))
+        .await
+        .expect(201);
+    api.post("/dining/ratings", Some(&student), rate(Some(&dish), 1))
+        .await
+        .expect_error(409, "conflict");
+    api.post("/dining/ratings", Some(&student), rate(None, 4))
+        .await
+        .expect(201);
+    let summary = api
+        .get(&format!("/dining/canteens/{}/ratings", m.canteen), &student)
+        .await
+        .expect(200)
+        .clone();
+    let of_dish = summary
+        .as_array()
+        .expect("ratings")
+        .iter()
+        .find(|r| r["dish_id"] == dish.as_str())
+        .expect("the dish's rating")
+        .clone();
+    assert_eq!(
+        (
+            of_dish["count"].as_i64(),
+            of_dish["average_tenths"].as_i64()
+        ),
+        (Some(1), Some(50))
+    );
+    assert!(of_dish.to_string().contains("份量足"));
+    assert!(
+        !summary.to_string().contains("user_id"),
+        "comments are anonymous"
+    );
+
+    // A complaint reaches the canteen's supervisors; their answer reaches
+    // the student, with the status.
+    let supervisor = api.login("supervisor").await;
+    let complaint = api
+        .post(
+            "/dining/complaints",
+            Some(&student),
+            json!({"id": Uuid::now_v7(), "canteen_id": m.canteen, "window_id": m.window,
+                "order_id": id, "text": "汤是凉的"}),
+        )
+        .await
+        .expect(201)
+        .clone();
+    assert_eq!(complaint["status"], "open");
+    let theirs = api
+        .get("/notifications", &supervisor)
+        .await
+        .expect(200)
+        .to_string();
+    assert!(theirs.contains("收到一条投诉"), "{theirs}");
+    let listed = api
+        .get("/dining/complaints", &supervisor)
+        .await
+        .expect(200)
+        .clone();
+    assert!(
+        listed
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|c| c["id"] == complaint["id"])
+    );
+    let cid = complaint["id"].as_str().expect("id").to_string();
+    let answered = api
+        .post(
+            &format!("/dining/complaints/{cid}/reply"),
+            Some(&supervisor),
+            json!({"status": "resolved", "reply": "已提醒窗口，汤会保温供应。"}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(answered["status"], "resolved");
+    let mine = api
+        .get("/dining/complaints", &student)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(mine[0]["status"], "resolved");
+    let notes = api
+        .get("/notifications", &student)
+        .await
+        .expect(200)
+        .to_string();
+    assert!(notes.contains("你的投诉有了回复"), "{notes}");
+
+    // Food-safety inspections: recorded by managers, read by everyone;
+    // a photo not uploaded is refused.
+    let inspection = |photos: Value| {
+        json!({"id": Uuid::now_v7(), "canteen_id": m.canteen, "date": "2026-11-28",
+            "inspector": "区市场监管局", "result": "pass", "notes": "后厨整洁，留样齐全", "photos": photos})
+    };
+    let missing = api
+        .post(
+            "/dining/inspections",
+            Some(&manager),
+            inspection(json!(["ab".repeat(32)])),
+        )
+        .await;
+    missing.expect_error(422, "validation");
+    assert_eq!(missing.field(), "photos.0");
+    api.post("/dining/inspections", Some(&manager), inspection(json!([])))
+        .await
+        .expect(201);
+    let public = api
+        .get(
+            &format!("/dining/canteens/{}/inspections", m.canteen),
+            &student,
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(public[0]["result"], "pass");
+    assert_eq!(public[0]["inspector"], "区市场监管局");
+
     // Cancel before cooking: the hold is voided, portions and slot given back.
     let before_menu = portions_left(&server, &dish).await;
     let o = api

@@ -192,6 +192,9 @@ pub async fn counts(server: &TestServer) -> Vec<(String, i64)> {
         "order_lines",
         "canteen_calendars",
         "delivery_tasks",
+        "ratings",
+        "complaints",
+        "inspections",
     ] {
         let row = conn
             .query_one_raw(Statement::from_string(

@@ -105,6 +105,15 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
         Some((Viewport::KIOSK.width, Viewport::KIOSK.height)),
     )?;
 
+    // The student rates it and sends a complaint; both show.
+    act::reload(p).await?;
+    check::attr_becomes(p, "dining-order", "data-status", "picked_up").await?;
+    act::click(p, "rate-send").await?;
+    find::visible(p, "rate-thanks").await?;
+    act::fill(p, "complaint-text", "汤有点凉").await?;
+    act::click(p, "complaint-send").await?;
+    check::attr_becomes(p, "complaint", "data-status", "open").await?;
+
     phone.close().await?;
     kiosk.close().await?;
     Ok(())

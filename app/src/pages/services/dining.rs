@@ -296,6 +296,9 @@ pub fn DiningPage() -> impl IntoView {
             </Card>
             <BasketCard basket=basket day=day period=period on_placed=move || orders_revision.update(|n| *n += 1) />
             <OrdersCard orders=orders on_change=move || orders_revision.update(|n| *n += 1) />
+            <super::feedback::RatingsCard canteen=canteen />
+            <super::feedback::ComplaintsCard canteen=canteen />
+            <super::feedback::InspectionsCard canteen=canteen />
             <super::diet::DietCard />
         </main>
     }
@@ -572,6 +575,7 @@ fn OrdersCard(
                             {(open && !pending).then(|| view! {
                                 <div class="pickup-code" role="img" aria-label=move || Key::DiningPickupCode.text(lang.get()) inner_html=svg.clone() data-code=code.clone()></div>
                             })}
+                            {(status == OrderStatus::PickedUp).then(|| view! { <super::feedback::RateForm order=o.clone() /> })}
                             {(status == OrderStatus::Placed).then(|| view! {
                                 <Button kind=ButtonKind::Secondary testid="dining-cancel" on:click=cancel>{tx(Key::DiningCancel)}</Button>
                             })}

@@ -1,0 +1,279 @@
+//! Feedback on the dining page: rating what one picked up (each dish and
+//! the window, once), how diners rate the canteen, complaints with their
+//! status (a canteen's supervisors answer them here), and the canteen's
+//! food-safety inspections.
+
+use houqin_shared::dining::Order;
+use houqin_shared::feedback::{
+    Complain, Complaint, ComplaintStatus, Inspection, InspectionResult, Rate, RatingSummary, Reply,
+};
+use houqin_shared::ids::{CanteenId, DishId};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::button::{Button, ButtonKind};
+use crate::components::card::Card;
+use crate::components::toast::ToastKind;
+use crate::i18n::{Key, error_key, local_name, tx, use_i18n};
+use crate::session::use_session;
+
+fn stars(tenths: u32) -> String {
+    format!("★ {}.{}", tenths / 10, tenths % 10)
+}
+
+/// Rates a picked-up order's dishes or its window.
+#[component]
+pub fn RateForm(order: Order) -> impl IntoView {
+    let session = use_session();
+    let lang = use_i18n().lang;
+    let target = RwSignal::new(None::<DishId>);
+    let score = RwSignal::new(5u8);
+    let comment = RwSignal::new(String::new());
+    let done = RwSignal::new(false);
+    let lines = order.lines.clone();
+    let order_id = order.id;
+    let send = move |_| {
+        let req = Rate {
+            order_id,
+            dish_id: target.get_untracked(),
+            stars: score.get_untracked(),
+            comment: Some(comment.get_untracked()).filter(|c| !c.trim().is_empty()),
+        };
+        spawn_local(async move {
+            match api::rate(req).await {
+                Ok(()) => {
+                    done.try_set(true);
+                    session
+                        .toaster
+                        .show(Key::FeedbackThanks, ToastKind::Success);
+                }
+                Err(e) if session.check(&e) => {}
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+        });
+    };
+    view! {
+        <div class="rate-form" data-testid="rate-form">
+            {move || done.get().then(|| view! { <p class="muted" data-testid="rate-thanks">{tx(Key::FeedbackThanks)}</p> })}
+            <label class="field-inline">
+                <span class="field-label">{tx(Key::FeedbackRateWhat)}</span>
+                <select class="field-input" data-testid="rate-target"
+                    on:change=move |ev| target.set(event_target_value(&ev).parse().ok().map(DishId))>
+                    <option value="">{tx(Key::FeedbackTheWindow)}</option>
+                    {lines.iter().map(|l| {
+                        let name = l.name.clone();
+                        view! { <option value=l.dish_id.to_string()>{move || local_name(&name, lang.get())}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="field-inline">
+                <span class="field-label">{tx(Key::FeedbackStars)}</span>
+                <select class="field-input" data-testid="rate-stars"
+                    on:change=move |ev| score.set(event_target_value(&ev).parse().unwrap_or(5))>
+                    {[5u8, 4, 3, 2, 1].map(|n| view! { <option value=n.to_string()>{"★".repeat(n.into())}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="field-inline">
+                <span class="field-label">{tx(Key::FeedbackComment)}</span>
+                <input class="field-input" data-testid="rate-comment" maxlength="300"
+                    prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
+            </label>
+            <Button kind=ButtonKind::Secondary testid="rate-send" on:click=send>{tx(Key::FeedbackRate)}</Button>
+        </div>
+    }
+}
+
+/// How diners rate a canteen's dishes and windows.
+#[component]
+pub fn RatingsCard(#[prop(into)] canteen: Signal<Option<CanteenId>>) -> impl IntoView {
+    let lang = use_i18n().lang;
+    let list = RwSignal::new(Vec::<RatingSummary>::new());
+    Effect::new(move |_| {
+        let Some(c) = canteen.get() else { return };
+        spawn_local(async move {
+            if let Ok(mut l) = api::ratings(c).await {
+                l.sort_by_key(|r| std::cmp::Reverse((r.average_tenths, r.count)));
+                list.try_set(l);
+            }
+        });
+    });
+    view! {
+        <Card testid="dining-ratings" labelled_by="dining-ratings-title">
+            <h2 id="dining-ratings-title" class="card-title">{tx(Key::FeedbackRatings)}</h2>
+            {move || list.with(Vec::is_empty).then(|| view! { <p class="muted">{tx(Key::FeedbackNoRatings)}</p> })}
+            <ul class="list">
+                {move || list.get().into_iter().take(10).map(|r| {
+                    let name = r.name.clone();
+                    view! {
+                        <li class="list-row" data-testid="rating">
+                            <div class="list-row-main">
+                                <span class="list-row-title">{move || local_name(&name, lang.get())}</span>
+                                {r.comments.first().cloned().map(|c| view! { <span class="list-row-sub">"“" {c} "”"</span> })}
+                            </div>
+                            <span class="num">{stars(r.average_tenths)} " (" {r.count} ")"</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </Card>
+    }
+}
+
+fn status_key(s: ComplaintStatus) -> Key {
+    match s {
+        ComplaintStatus::Open => Key::ComplaintOpen,
+        ComplaintStatus::Acknowledged => Key::ComplaintAcknowledged,
+        ComplaintStatus::Resolved => Key::ComplaintResolved,
+    }
+}
+
+/// One's complaints with their status, a form for a new one; a canteen's
+/// supervisors answer theirs here.
+#[component]
+pub fn ComplaintsCard(#[prop(into)] canteen: Signal<Option<CanteenId>>) -> impl IntoView {
+    let session = use_session();
+    let supervisor = move || {
+        session.user.with(|u| {
+            u.as_ref().is_some_and(|me| {
+                me.roles
+                    .contains(&houqin_shared::accounts::Role::Supervisor)
+            })
+        })
+    };
+    let list = RwSignal::new(Vec::<Complaint>::new());
+    let text = RwSignal::new(String::new());
+    let revision = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        revision.track();
+        spawn_local(async move {
+            if let Ok(l) = api::complaints().await {
+                list.try_set(l);
+            }
+        });
+    });
+    let send = move |_| {
+        let Some(c) = canteen.get_untracked() else {
+            return;
+        };
+        let req = Complain {
+            id: uuid::Uuid::now_v7(),
+            canteen_id: c,
+            window_id: None,
+            order_id: None,
+            text: text.get_untracked(),
+        };
+        if req.validate().is_err() {
+            session.toaster.show(Key::ComplaintEmpty, ToastKind::Error);
+            return;
+        }
+        spawn_local(async move {
+            match api::complain(req).await {
+                Ok(_) => {
+                    text.try_set(String::new());
+                    session.toaster.show(Key::ComplaintSent, ToastKind::Success);
+                }
+                Err(e) if session.check(&e) => {}
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+            revision.try_update(|n| *n += 1);
+        });
+    };
+    let answer = move |id: uuid::Uuid, status: ComplaintStatus, reply: String| {
+        spawn_local(async move {
+            match api::reply_complaint(id, Reply { status, reply }).await {
+                Ok(_) => {}
+                Err(e) if session.check(&e) => {}
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+            revision.try_update(|n| *n += 1);
+        });
+    };
+    view! {
+        <Card testid="dining-complaints" labelled_by="dining-complaints-title">
+            <h2 id="dining-complaints-title" class="card-title">{tx(Key::ComplaintTitle)}</h2>
+            <label class="field" for="complaint-text">
+                <span class="field-label">{tx(Key::ComplaintLabel)}</span>
+                <textarea id="complaint-text" class="field-input" data-testid="complaint-text" maxlength="1000" rows="3"
+                    prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            </label>
+            <Button kind=ButtonKind::Secondary testid="complaint-send" on:click=send>{tx(Key::ComplaintSend)}</Button>
+            <ul class="list">
+                {move || list.get().into_iter().map(|c| {
+                    let reply_text = RwSignal::new(String::new());
+                    let id = c.id;
+                    let open = c.status != ComplaintStatus::Resolved;
+                    view! {
+                        <li class="list-row order" data-testid="complaint" data-status=c.status.slug()>
+                            <div class="list-row-main">
+                                <span class="list-row-title">{c.text.clone()}</span>
+                                <span class="list-row-sub">{tx(status_key(c.status))}</span>
+                                {c.reply.clone().map(|r| view! { <span class="list-row-sub">{tx(Key::ComplaintReply)} ": " {r}</span> })}
+                            </div>
+                            {(supervisor() && open).then(|| view! {
+                                <input class="field-input" data-testid="complaint-reply" aria-label=move || Key::ComplaintReply.text(use_i18n().lang.get())
+                                    prop:value=move || reply_text.get() on:input=move |ev| reply_text.set(event_target_value(&ev)) />
+                                <Button kind=ButtonKind::Secondary on:click=move |_| answer(id, ComplaintStatus::Acknowledged, reply_text.get_untracked())>
+                                    {tx(Key::ComplaintAcknowledge)}
+                                </Button>
+                                <Button kind=ButtonKind::Primary testid="complaint-resolve" on:click=move |_| answer(id, ComplaintStatus::Resolved, reply_text.get_untracked())>
+                                    {tx(Key::ComplaintResolve)}
+                                </Button>
+                            })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </Card>
+    }
+}
+
+fn result_key(r: InspectionResult) -> Key {
+    match r {
+        InspectionResult::Pass => Key::InspectionPass,
+        InspectionResult::Minor => Key::InspectionMinor,
+        InspectionResult::Fail => Key::InspectionFail,
+    }
+}
+
+/// A canteen's food-safety inspections (public on campus).
+#[component]
+pub fn InspectionsCard(#[prop(into)] canteen: Signal<Option<CanteenId>>) -> impl IntoView {
+    let list = RwSignal::new(Vec::<Inspection>::new());
+    Effect::new(move |_| {
+        let Some(c) = canteen.get() else { return };
+        spawn_local(async move {
+            if let Ok(l) = api::inspections(c).await {
+                list.try_set(l);
+            }
+        });
+    });
+    view! {
+        <Card testid="dining-inspections" labelled_by="dining-inspections-title">
+            <h2 id="dining-inspections-title" class="card-title">{tx(Key::InspectionTitle)}</h2>
+            {move || list.with(Vec::is_empty).then(|| view! { <p class="muted">{tx(Key::InspectionNone)}</p> })}
+            <ul class="list">
+                {move || list.get().into_iter().map(|i| view! {
+                    <li class="list-row" data-testid="inspection" data-result=i.result.slug()>
+                        <div class="list-row-main">
+                            <span class="list-row-title">{i.date.to_string()} " · " {tx(result_key(i.result))}</span>
+                            <span class="list-row-sub">{i.inspector.clone()}</span>
+                            {(!i.notes.is_empty()).then(|| view! { <span class="list-row-sub">{i.notes.clone()}</span> })}
+                        </div>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </Card>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stars_read_with_a_decimal() {
+        assert_eq!(stars(43), "★ 4.3");
+        assert_eq!(stars(50), "★ 5.0");
+    }
+}
