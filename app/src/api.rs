@@ -432,6 +432,40 @@ pub async fn week_intake() -> Result<houqin_shared::dining::WeekIntake, ApiError
     call(Method::Get, "/dining/nutrition/week", None).await
 }
 
+/// The managers' dining figures for a range of campus days.
+pub async fn dining_dashboard(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<houqin_shared::dining::Dashboard, ApiError> {
+    call(
+        Method::Get,
+        &format!("/dining/dashboard?from={from}&to={to}"),
+        None,
+    )
+    .await
+}
+
+/// The dining figures as a file (browser only).
+pub async fn download_dining(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+    format: &str,
+) -> Result<(), ApiError> {
+    match host() {
+        Host::Browser => {
+            browser::download(
+                &format!("/dining/dashboard/export?from={from}&to={to}&format={format}"),
+                &format!("houqin-dining-{from}-{to}.{format}"),
+            )
+            .await
+        }
+        Host::Tauri => Err(ApiError::from_code(
+            ErrorCode::Validation,
+            "exports download in the web app",
+        )),
+    }
+}
+
 pub async fn rate(req: houqin_shared::feedback::Rate) -> Result<(), ApiError> {
     call::<Value>(Method::Post, "/dining/ratings", Some(encode(&req)?))
         .await

@@ -395,6 +395,14 @@ keys! {
     InspectionPass => "合格", "Passed";
     InspectionMinor => "基本合格，需整改", "Passed, with fixes needed";
     InspectionFail => "不合格", "Failed";
+    DashTitle => "餐饮经营看板", "Dining dashboard";
+    DashOrders => "已出餐 {} 单", "{} orders served";
+    DashCancelled => "取消 {} 单", "{} cancelled";
+    DashWait => "平均等待 {} 分钟", "average wait {} min";
+    DashByHour => "各时段出餐（时）", "Orders by hour";
+    DashByWindow => "各窗口出餐", "Orders by window";
+    DashSatisfaction => "满意度趋势（星级×10）", "Satisfaction by day (stars ×10)";
+    DashPopular => "热销菜品", "Most ordered dishes";
     PayCodeTitle => "付款码", "Pay code";
     PayCodeNote => "在窗口出示给收银员扫码。付款码每 30 秒更新一次，只能用一次；校园卡挂失时也能使用。",
         "Show it at the window to be scanned. It changes every 30 seconds and works once; it works while your card is reported lost.";

@@ -128,6 +128,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(dining::orders::queue))
         .routes(routes!(dining::nutrition::week))
         .routes(routes!(dining::calendar::get, dining::calendar::put))
+        .routes(routes!(dining::dashboard::dashboard))
+        .routes(routes!(dining::dashboard::export))
         .routes(routes!(dining::feedback::rate))
         .routes(routes!(dining::feedback::ratings_of))
         .routes(routes!(

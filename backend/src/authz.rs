@@ -124,7 +124,10 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         | ("POST", "/api/v1/dining/ratings")
         | ("GET" | "POST", "/api/v1/dining/complaints") => Authenticated,
         ("POST", "/api/v1/dining/complaints/{id}/reply") => Roles(&[Role::Supervisor]),
-        ("POST", "/api/v1/dining/inspections") => Roles(MANAGERS),
+        ("POST", "/api/v1/dining/inspections")
+        | ("GET", "/api/v1/dining/dashboard" | "/api/v1/dining/dashboard/export") => {
+            Roles(MANAGERS)
+        }
         ("GET", "/api/v1/deliveries")
         | ("POST", "/api/v1/deliveries/{id}/claim" | "/api/v1/deliveries/{id}/deliver") => {
             Roles(&[Role::Courier])

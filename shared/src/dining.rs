@@ -310,6 +310,64 @@ pub fn default_calendar() -> crate::calendar::CanteenCalendar {
     }
 }
 
+/// `GET /dining/dashboard?from=&to=`: what a campus's canteens sold and how
+/// diners found it, for managers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Dashboard {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub from: NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub to: NaiveDate,
+    /// Orders served (picked up), app and walk-in.
+    pub orders: u32,
+    /// Fen of those orders.
+    pub revenue: i64,
+    pub cancelled: u32,
+    /// Minutes from the pickup time (or the walk-in) to ready, on average.
+    pub average_wait_minutes: Option<u32>,
+    pub by_window: Vec<WindowSales>,
+    /// Campus hour (0–23) → orders served.
+    pub by_hour: Vec<HourSales>,
+    /// The most ordered dishes, most first.
+    pub popular: Vec<DishSales>,
+    /// Average stars per day, in tenths.
+    pub satisfaction: Vec<DaySatisfaction>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct WindowSales {
+    pub window_id: WindowId,
+    pub name: LocalName,
+    pub orders: u32,
+    pub revenue: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct HourSales {
+    pub hour: u32,
+    pub orders: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DishSales {
+    pub dish_id: DishId,
+    pub name: LocalName,
+    pub portions: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DaySatisfaction {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub day: NaiveDate,
+    pub ratings: u32,
+    pub average_tenths: u32,
+}
+
 /// A takeout's delivery as couriers see it (`GET /deliveries`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

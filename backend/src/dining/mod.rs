@@ -11,6 +11,7 @@
 //! last portion or the last place in a slot is won by exactly one order.
 
 pub mod calendar;
+pub mod dashboard;
 pub mod deliveries;
 pub mod feedback;
 pub mod nutrition;

@@ -92,6 +92,8 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::Only(&["supervisor"]),
     ),
     ("POST", "/api/v1/dining/inspections", MANAGERS),
+    ("GET", "/api/v1/dining/dashboard", MANAGERS),
+    ("GET", "/api/v1/dining/dashboard/export", MANAGERS),
     (
         "GET",
         "/api/v1/dining/canteens/{id}/inspections",

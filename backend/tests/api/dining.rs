@@ -728,6 +728,58 @@ async fn dining(db: TestDb) {
     closed.expect_error(409, "conflict");
     assert_eq!(closed.field(), "period");
 
+    // The managers' dashboard: what was served, by window, hour and dish,
+    // cancellations, the wait, satisfaction; and its exports.
+    let d = api
+        .get(&format!("/dining/dashboard?from={DAY}&to={DAY}"), &manager)
+        .await
+        .expect(200)
+        .clone();
+    assert!(d["orders"].as_i64().is_some_and(|n| n >= 1), "{d}");
+    assert!(d["cancelled"].as_i64().is_some_and(|n| n >= 1), "{d}");
+    assert!(
+        d["popular"]
+            .as_array()
+            .expect("popular")
+            .iter()
+            .any(|x| x["dish_id"] == dish.as_str())
+    );
+    assert!(
+        d["by_window"]
+            .as_array()
+            .expect("windows")
+            .iter()
+            .any(|w| w["window_id"] == m.window.as_str())
+    );
+    assert_eq!(d["satisfaction"][0]["ratings"], 2, "{d}");
+    assert!(d["average_wait_minutes"].is_number(), "{d}");
+    let csv = api
+        .get(
+            &format!("/dining/dashboard/export?from={DAY}&to={DAY}&format=csv"),
+            &manager,
+        )
+        .await;
+    let text = String::from_utf8(csv.bytes.clone()).expect("utf-8");
+    assert!(
+        text.starts_with('\u{FEFF}') && text.contains("窗口 Window"),
+        "{text}"
+    );
+    let xlsx = api
+        .get(
+            &format!("/dining/dashboard/export?from={DAY}&to={DAY}&format=xlsx"),
+            &manager,
+        )
+        .await;
+    assert!(xlsx.bytes.starts_with(b"PK"));
+    api.get("/dining/dashboard/export?format=pdf", &manager)
+        .await
+        .expect_error(422, "validation");
+    let backwards = api
+        .get("/dining/dashboard?from=2026-12-02&to=2026-12-01", &manager)
+        .await;
+    backwards.expect_error(422, "validation");
+    assert_eq!(backwards.field(), "from");
+
     let audit = api
         .get("/payments/audit", &manager)
         .await

@@ -114,6 +114,20 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     act::click(p, "complaint-send").await?;
     check::attr_becomes(p, "complaint", "data-status", "open").await?;
 
+    // The manager's dashboard shows the order served, with charts.
+    act::logout(k).await?;
+    act::login(k, "manager", "demo").await?;
+    act::open(k, &format!("{}/s/dining", server.url)).await?;
+    check::attr_becomes(k, "dash-summary", "data-orders", "1").await?;
+    find::visible(k, "dash-by-hour").await?;
+    act::rest_pointer(k).await?;
+    let png = check::settled_screenshot(k).await?;
+    check::save_screenshot(
+        "web-manager-dining-dashboard",
+        &png,
+        Some((Viewport::KIOSK.width, Viewport::KIOSK.height)),
+    )?;
+
     phone.close().await?;
     kiosk.close().await?;
     Ok(())

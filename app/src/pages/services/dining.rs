@@ -130,6 +130,19 @@ pub fn DiningPage() -> impl IntoView {
     let basket = RwSignal::new(Vec::<(MenuDish, u32)>::new());
     let orders = RwSignal::new(Vec::<Order>::new());
     let orders_revision = RwSignal::new(0u32);
+    let manager = move || {
+        session.user.with(|u| {
+            u.as_ref().is_some_and(|me| {
+                me.roles.iter().any(|r| {
+                    matches!(
+                        r,
+                        houqin_shared::accounts::Role::Manager
+                            | houqin_shared::accounts::Role::Admin
+                    )
+                })
+            })
+        })
+    };
 
     spawn_local(async move {
         match api::canteens().await {
@@ -198,6 +211,7 @@ pub fn DiningPage() -> impl IntoView {
     view! {
         <main id=MAIN_ID class="page dining" tabindex="-1" data-testid="dining">
             <h1 class="page-title">{tx(Key::ServiceDining)}</h1>
+            {move || manager().then(|| view! { <super::dining_dashboard::DashboardCard /> })}
             <Card testid="dining-menu" labelled_by="dining-menu-title">
                 <h2 id="dining-menu-title" class="card-title">{tx(Key::DiningMenu)}</h2>
                 <div class="office-controls">

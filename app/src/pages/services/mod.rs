@@ -3,6 +3,7 @@
 pub mod deliveries;
 pub mod diet;
 pub mod dining;
+pub mod dining_dashboard;
 pub mod feedback;
 pub mod list;
 pub mod office;

@@ -1,0 +1,304 @@
+//! The managers' view of the canteens (`houqin_shared::dining::Dashboard`):
+//! orders served by window, hour and dish, cancellations, the average wait
+//! from pickup time to ready, and the satisfaction trend — with CSV and
+//! XLSX exports. From orders (app and walk-in) and ratings; campus time.
+
+use std::collections::{BTreeMap, HashMap};
+
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, Timelike};
+use houqin_shared::dining::{
+    Dashboard, DaySatisfaction, DishSales, HourSales, OrderStatus, WindowSales,
+};
+use houqin_shared::ids::{DishId, WindowId};
+use houqin_shared::kiosk::campus_day;
+use houqin_shared::text::LocalName;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::authz::Principal;
+use crate::entities::{canteen_windows, order_lines, orders, ratings};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Query};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RangeQuery {
+    /// First campus day (default: 6 days before `to`).
+    pub from: Option<NaiveDate>,
+    /// Last campus day (default: today).
+    pub to: Option<NaiveDate>,
+    /// Exports only: `csv` or `xlsx`.
+    pub format: Option<String>,
+}
+
+async fn build(state: &AppState, campus: Uuid, q: &RangeQuery) -> ApiResult<Dashboard> {
+    let to = q.to.unwrap_or_else(|| campus_day(state.clock.now()));
+    let from = q.from.unwrap_or(to - chrono::Duration::days(6));
+    if from > to {
+        return Err(ApiError::validation("from", "must not be after `to`"));
+    }
+    if (to - from).num_days() > 92 {
+        return Err(ApiError::validation("from", "at most 93 days at once"));
+    }
+    let days: Vec<String> = from
+        .iter_days()
+        .take_while(|d| *d <= to)
+        .map(|d| d.to_string())
+        .collect();
+    let conn = &state.db.conn;
+    let list = orders::Entity::find()
+        .filter(orders::Column::CampusId.eq(campus))
+        .filter(orders::Column::Day.is_in(days))
+        .all(conn)
+        .await?;
+    let served: Vec<&orders::Model> = list
+        .iter()
+        .filter(|o| o.status == OrderStatus::PickedUp.slug())
+        .collect();
+    let cancelled = list
+        .iter()
+        .filter(|o| o.status == OrderStatus::Cancelled.slug())
+        .count();
+    let windows: HashMap<Uuid, canteen_windows::Model> = canteen_windows::Entity::find()
+        .filter(canteen_windows::Column::CampusId.eq(campus))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    let mut by_window: BTreeMap<Uuid, (u32, i64)> = BTreeMap::new();
+    let mut by_hour = [0u32; 24];
+    let mut waits = Vec::new();
+    for o in &served {
+        let e = by_window.entry(o.window_id).or_default();
+        e.0 += 1;
+        e.1 += o.total;
+        let local = o.slot + chrono::Duration::hours(8);
+        by_hour[local.hour() as usize] += 1;
+        if let Some(ready) = o.ready_at {
+            let from = o.slot.max(o.created_at);
+            waits.push((ready - from).num_minutes().max(0));
+        }
+    }
+    let ids: Vec<Uuid> = served.iter().map(|o| o.id).collect();
+    let mut portions: HashMap<Uuid, (LocalName, u32)> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for l in order_lines::Entity::find()
+            .filter(order_lines::Column::OrderId.is_in(chunk.iter().copied()))
+            .all(conn)
+            .await?
+        {
+            let e = portions
+                .entry(l.dish_id)
+                .or_insert_with(|| (LocalName::new(l.name_zh.clone(), l.name_en.clone()), 0));
+            e.1 += u32::try_from(l.quantity).unwrap_or(0);
+        }
+    }
+    let mut popular: Vec<DishSales> = portions
+        .into_iter()
+        .map(|(id, (name, n))| DishSales {
+            dish_id: DishId(id),
+            name,
+            portions: n,
+        })
+        .collect();
+    popular.sort_by_key(|d| std::cmp::Reverse(d.portions));
+    popular.truncate(10);
+    let (start, _) = crate::payments::settlement::day_bounds(from);
+    let (_, end) = crate::payments::settlement::day_bounds(to);
+    let mut per_day: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
+    for r in ratings::Entity::find()
+        .filter(ratings::Column::CampusId.eq(campus))
+        .filter(ratings::Column::CreatedAt.gte(start))
+        .filter(ratings::Column::CreatedAt.lt(end))
+        .all(conn)
+        .await?
+    {
+        let e = per_day.entry(campus_day(r.created_at)).or_default();
+        e.0 += 1;
+        e.1 += u32::try_from(r.stars).unwrap_or(0);
+    }
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Ok(Dashboard {
+        from,
+        to,
+        orders: count(served.len()),
+        revenue: served.iter().map(|o| o.total).sum(),
+        cancelled: count(cancelled),
+        average_wait_minutes: (!waits.is_empty())
+            .then(|| u32::try_from(waits.iter().sum::<i64>() / waits.len() as i64).unwrap_or(0)),
+        by_window: by_window
+            .into_iter()
+            .map(|(id, (n, fen))| WindowSales {
+                window_id: WindowId(id),
+                name: windows
+                    .get(&id)
+                    .map(|w| LocalName::new(w.name_zh.clone(), w.name_en.clone()))
+                    .unwrap_or_else(|| LocalName::new("", "")),
+                orders: n,
+                revenue: fen,
+            })
+            .collect(),
+        by_hour: by_hour
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(h, n)| HourSales {
+                hour: u32::try_from(h).unwrap_or(0),
+                orders: *n,
+            })
+            .collect(),
+        popular,
+        satisfaction: per_day
+            .into_iter()
+            .map(|(day, (n, stars))| DaySatisfaction {
+                day,
+                ratings: n,
+                average_tenths: (stars * 10 + n / 2) / n.max(1),
+            })
+            .collect(),
+    })
+}
+
+/// The canteens' figures for a range of campus days (managers).
+#[utoipa::path(get, path = "/dining/dashboard", tag = "dining", params(RangeQuery),
+    responses((status = 200, body = Dashboard), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn dashboard(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<Json<Dashboard>> {
+    Ok(Json(build(&state, p.campus_id, &q).await?))
+}
+
+fn yuan(fen: i64) -> f64 {
+    fen as f64 / 100.0
+}
+
+/// The same figures as a file: CSV (UTF-8 with a BOM) or XLSX.
+#[utoipa::path(get, path = "/dining/dashboard/export", tag = "dining", params(RangeQuery),
+    responses((status = 200, description = "the file", content_type = "text/csv"),
+        (status = 401, body = houqin_shared::ApiErrorBody), (status = 403, body = houqin_shared::ApiErrorBody),
+        (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<RangeQuery>,
+) -> ApiResult<Response> {
+    let format = q.format.clone().unwrap_or_default();
+    if format != "csv" && format != "xlsx" {
+        return Err(ApiError::validation("format", "must be csv or xlsx"));
+    }
+    let d = build(&state, p.campus_id, &q).await?;
+    // One table: section, item, orders/portions, yuan.
+    let mut rows: Vec<(String, String, u32, Option<f64>)> = vec![(
+        "总计 Total".into(),
+        format!("{} – {}", d.from, d.to),
+        d.orders,
+        Some(yuan(d.revenue)),
+    )];
+    rows.push(("取消 Cancelled".into(), String::new(), d.cancelled, None));
+    for w in &d.by_window {
+        rows.push((
+            "窗口 Window".into(),
+            w.name.zh.clone(),
+            w.orders,
+            Some(yuan(w.revenue)),
+        ));
+    }
+    for h in &d.by_hour {
+        rows.push((
+            "时段 Hour".into(),
+            format!("{:02}:00", h.hour),
+            h.orders,
+            None,
+        ));
+    }
+    for dish in &d.popular {
+        rows.push((
+            "热销 Popular".into(),
+            dish.name.zh.clone(),
+            dish.portions,
+            None,
+        ));
+    }
+    for s in &d.satisfaction {
+        rows.push((
+            "满意度 Satisfaction".into(),
+            s.day.to_string(),
+            s.ratings,
+            Some(f64::from(s.average_tenths) / 10.0),
+        ));
+    }
+    let headers = [
+        "类别 Section",
+        "项目 Item",
+        "数量 Count",
+        "金额/星级 Yuan/Stars",
+    ];
+    let (bytes, mime) = if format == "csv" {
+        let mut out = Vec::from("\u{FEFF}".as_bytes());
+        {
+            let mut w = csv::Writer::from_writer(&mut out);
+            let fail = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
+            w.write_record(headers).map_err(fail)?;
+            for (a, b, n, v) in &rows {
+                w.write_record([
+                    a.clone(),
+                    b.clone(),
+                    n.to_string(),
+                    v.map(|x| format!("{x:.2}")).unwrap_or_default(),
+                ])
+                .map_err(fail)?;
+            }
+            w.flush()
+                .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
+        }
+        (out, "text/csv; charset=utf-8")
+    } else {
+        use rust_xlsxwriter::{Format, Workbook};
+        let fail = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
+        let mut book = Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("餐饮 Dining").map_err(fail)?;
+        let bold = Format::new().set_bold();
+        for (c, h) in headers.iter().enumerate() {
+            let c = u16::try_from(c).unwrap_or(0);
+            sheet
+                .write_string_with_format(0, c, *h, &bold)
+                .map_err(fail)?;
+            sheet.set_column_width(c, 20).map_err(fail)?;
+        }
+        for (i, (a, b, n, v)) in rows.iter().enumerate() {
+            let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            sheet.write_string(r, 0, a).map_err(fail)?;
+            sheet.write_string(r, 1, b).map_err(fail)?;
+            sheet.write_number(r, 2, f64::from(*n)).map_err(fail)?;
+            if let Some(x) = v {
+                sheet.write_number(r, 3, *x).map_err(fail)?;
+            }
+        }
+        (
+            book.save_to_buffer().map_err(fail)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    };
+    let name = format!(
+        "attachment; filename=\"houqin-dining-{}-{}.{format}\"",
+        d.from, d.to
+    );
+    let mut response = (StatusCode::OK, bytes).into_response();
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(response)
+}
