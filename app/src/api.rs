@@ -346,6 +346,11 @@ pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
     }
 }
 
+/// A ticket that opens the session's event stream for a minute.
+pub async fn event_ticket() -> Result<houqin_shared::sync::EventTicket, ApiError> {
+    call(Method::Post, "/sync/events/ticket", None).await
+}
+
 /// The campus's dorm buildings (for takeout).
 pub async fn dorms() -> Result<Vec<houqin_shared::directory::Building>, ApiError> {
     let page: houqin_shared::directory::Page<houqin_shared::directory::Building> =

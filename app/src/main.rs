@@ -8,6 +8,7 @@ mod api;
 mod app;
 mod components;
 mod i18n;
+mod live;
 mod pages;
 mod routes;
 mod session;

@@ -256,6 +256,8 @@ pub fn provide_sync_monitor(session: Session) -> SyncMonitor {
     monitor.refresh();
 
     api::watch_sync(Some(Box::new(move || monitor.refresh())));
+    // In a browser, the server's pokes refresh the pages at once.
+    let live = (!api::has_outbox()).then(|| crate::live::listen(monitor.revision));
     let timer = set_interval_with_handle(move || monitor.poll(), POLL_EVERY).ok();
     let listeners = [
         window_event_listener(ev::online, move |_| monitor.probe()),
@@ -268,6 +270,9 @@ pub fn provide_sync_monitor(session: Session) -> SyncMonitor {
     ];
     on_cleanup(move || {
         api::watch_sync(None);
+        if let Some(stop) = live {
+            stop();
+        }
         if let Some(timer) = timer {
             timer.clear();
         }

@@ -43,6 +43,9 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     find::visible(p, "dining-slot").await?;
     act::click(p, "dining-place").await?;
     check::attr_becomes(p, "dining-order", "data-status", "placed").await?;
+    // The menu follows at once (the server's poke, not a reload): one
+    // portion fewer of the dish ordered.
+    check::attr_becomes(p, "dining-dish", "data-left", "59").await?;
 
     // The window's queue has it; the cashier starts it and marks it ready.
     let kiosk = Browser::launch(Viewport::KIOSK).await?;

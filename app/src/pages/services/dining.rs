@@ -334,7 +334,7 @@ fn DishRow(
     let d = dish.clone();
     view! {
         <li class="list-row dish" data-testid="dining-dish" data-dish=dish.id.to_string()
-            data-sold-out=sold_out.to_string()>
+            data-sold-out=sold_out.to_string() data-left=left.map(|n| n.to_string())>
             <div class="list-row-main">
                 <span class="list-row-title">{move || local_name(&name, lang.get())}</span>
                 <span class="list-row-sub">
@@ -543,6 +543,7 @@ fn OrdersCard(
 ) -> impl IntoView {
     let session = use_session();
     let lang = use_i18n().lang;
+    let rated = RwSignal::new(Vec::<OrderId>::new());
     view! {
         <Card testid="dining-orders" labelled_by="dining-orders-title">
             <h2 id="dining-orders-title" class="card-title">{tx(Key::DiningOrders)}</h2>
@@ -589,7 +590,7 @@ fn OrdersCard(
                             {(open && !pending).then(|| view! {
                                 <div class="pickup-code" role="img" aria-label=move || Key::DiningPickupCode.text(lang.get()) inner_html=svg.clone() data-code=code.clone()></div>
                             })}
-                            {(status == OrderStatus::PickedUp).then(|| view! { <super::feedback::RateForm order=o.clone() /> })}
+                            {(status == OrderStatus::PickedUp).then(|| view! { <super::feedback::RateForm order=o.clone() rated=rated /> })}
                             {(status == OrderStatus::Placed).then(|| view! {
                                 <Button kind=ButtonKind::Secondary testid="dining-cancel" on:click=cancel>{tx(Key::DiningCancel)}</Button>
                             })}

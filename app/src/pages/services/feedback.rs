@@ -24,15 +24,20 @@ fn stars(tenths: u32) -> String {
 
 /// Rates a picked-up order's dishes or its window.
 #[component]
-pub fn RateForm(order: Order) -> impl IntoView {
+pub fn RateForm(
+    order: Order,
+    /// Orders rated on this page (kept above the list, which re-renders
+    /// whenever the orders change).
+    rated: RwSignal<Vec<houqin_shared::ids::OrderId>>,
+) -> impl IntoView {
     let session = use_session();
     let lang = use_i18n().lang;
     let target = RwSignal::new(None::<DishId>);
     let score = RwSignal::new(5u8);
     let comment = RwSignal::new(String::new());
-    let done = RwSignal::new(false);
     let lines = order.lines.clone();
     let order_id = order.id;
+    let done = move || rated.with(|r| r.contains(&order_id));
     let send = move |_| {
         let req = Rate {
             order_id,
@@ -43,7 +48,7 @@ pub fn RateForm(order: Order) -> impl IntoView {
         spawn_local(async move {
             match api::rate(req).await {
                 Ok(()) => {
-                    done.try_set(true);
+                    rated.try_update(|r| r.push(order_id));
                     session
                         .toaster
                         .show(Key::FeedbackThanks, ToastKind::Success);
@@ -55,7 +60,7 @@ pub fn RateForm(order: Order) -> impl IntoView {
     };
     view! {
         <div class="rate-form" data-testid="rate-form">
-            {move || done.get().then(|| view! { <p class="muted" data-testid="rate-thanks">{tx(Key::FeedbackThanks)}</p> })}
+            {move || done().then(|| view! { <p class="muted" data-testid="rate-thanks">{tx(Key::FeedbackThanks)}</p> })}
             <label class="field-inline">
                 <span class="field-label">{tx(Key::FeedbackRateWhat)}</span>
                 <select class="field-input" data-testid="rate-target"
