@@ -6,6 +6,7 @@
 //! [`Ctx`] (the release server is built once).
 
 mod cold_start;
+mod dining;
 mod idle_rss;
 mod payments;
 mod report;
@@ -71,6 +72,11 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "payments",
         about: "card payments/s through the API vs raw SQL (SQLite, PostgreSQL), p50/p99 at half load; tap-to-approved through pcscd, online and offline",
         run: payments::run,
+    },
+    Scenario {
+        name: "dining",
+        about: "lunch rush at 10× speed: 4,000 students ordering ahead and paying in 30 simulated minutes across 20 windows, kiosk sales alongside; p50/p99, failed operations, slots overbooked",
+        run: dining::run,
     },
 ];
 
