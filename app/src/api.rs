@@ -550,6 +550,19 @@ pub async fn queue(
     call(Method::Get, &path, None).await
 }
 
+/// A paid sale's dishes queued at the window.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct WalkIn {
+    pub id: houqin_shared::ids::OrderId,
+    pub window_id: WindowId,
+    pub period: houqin_shared::calendar::MealPeriod,
+    pub lines: Vec<houqin_shared::dining::LineRequest>,
+}
+
+pub async fn walk_in(req: WalkIn) -> Result<houqin_shared::dining::Order, ApiError> {
+    call(Method::Post, "/dining/walk-ins", Some(encode(&req)?)).await
+}
+
 /// Moves an order one step along the window's queue.
 pub async fn advance_order(
     id: houqin_shared::ids::OrderId,

@@ -403,6 +403,7 @@ keys! {
     DashByWindow => "各窗口出餐", "Orders by window";
     DashSatisfaction => "满意度趋势（星级×10）", "Satisfaction by day (stars ×10)";
     DashPopular => "热销菜品", "Most ordered dishes";
+    KioskQueueFailed => "已收款，但菜品没能加入窗口队列（可能已售罄），请人工安排。", "Paid, but the dishes could not join the window's queue (perhaps sold out); arrange it by hand.";
     PayCodeTitle => "付款码", "Pay code";
     PayCodeNote => "在窗口出示给收银员扫码。付款码每 30 秒更新一次，只能用一次；校园卡挂失时也能使用。",
         "Show it at the window to be scanned. It changes every 30 seconds and works once; it works while your card is reported lost.";

@@ -204,12 +204,15 @@ async fn next_number(
 
 /// Takes `lines`' portions (each all or none; the caller's transaction
 /// rolls back on a refusal) and answers the order's lines and its total.
+/// `served`: the food was already sold at the window (a walk-in), so nothing
+/// is refused — what is left goes down as far as it goes.
 async fn take_portions(
     ctx: &mut Ctx<'_>,
     window: &canteen_windows::Model,
     day: NaiveDate,
     period: MealPeriod,
     lines: &[LineRequest],
+    served: bool,
 ) -> ApiResult<(Vec<order_lines::Model>, i64)> {
     let mut out = Vec::new();
     let mut total = 0i64;
@@ -234,32 +237,45 @@ async fn take_portions(
             .filter(portions::Column::LeftCount.gte(q))
             .exec(ctx.tx)
             .await?;
-        let row = portions::Entity::find_by_id(id).one(ctx.tx).await?;
-        let Some(row) = row else {
-            return Err(conflict(
-                format!("{} is not served at this meal", dish.name_zh),
-                field(),
-            ));
-        };
-        if taken.rows_affected == 0 {
-            return Err(conflict(
-                if row.left_count == 0 {
-                    format!("{} is sold out", dish.name_zh)
-                } else {
-                    format!(
-                        "only {} portions of {} are left",
-                        row.left_count, dish.name_zh
-                    )
-                },
-                field(),
-            ));
+        if served && taken.rows_affected == 0 {
+            portions::Entity::update_many()
+                .col_expr(portions::Column::LeftCount, Expr::value(0))
+                .col_expr(portions::Column::UpdatedAt, Expr::value(ctx.now))
+                .filter(portions::Column::Id.eq(id))
+                .exec(ctx.tx)
+                .await?;
         }
-        ctx.changes.put(
-            scope::menu(ctx.actor.campus_id),
-            PORTIONS,
-            id,
-            &portions_view(&row),
-        );
+        let row = portions::Entity::find_by_id(id).one(ctx.tx).await?;
+        match &row {
+            None if !served => {
+                return Err(conflict(
+                    format!("{} is not served at this meal", dish.name_zh),
+                    field(),
+                ));
+            }
+            Some(row) if !served && taken.rows_affected == 0 => {
+                return Err(conflict(
+                    if row.left_count == 0 {
+                        format!("{} is sold out", dish.name_zh)
+                    } else {
+                        format!(
+                            "only {} portions of {} are left",
+                            row.left_count, dish.name_zh
+                        )
+                    },
+                    field(),
+                ));
+            }
+            _ => {}
+        }
+        if let Some(row) = &row {
+            ctx.changes.put(
+                scope::menu(ctx.actor.campus_id),
+                PORTIONS,
+                id,
+                &portions_view(row),
+            );
+        }
         total += dish.price_fen * i64::from(q);
         out.push(order_lines::Model {
             id: Uuid::now_v7(),
@@ -372,7 +388,7 @@ impl Command for PlaceOrder {
         )
         .await?;
         let (lines, mut total) =
-            take_portions(ctx, &window, self.day, self.period, &self.lines).await?;
+            take_portions(ctx, &window, self.day, self.period, &self.lines, false).await?;
         if self.takeout.is_some() {
             total += TAKEOUT_FEE;
         }
@@ -870,7 +886,8 @@ pub async fn walk_in(
         now,
     )
     .await?;
-    let (lines, total) = take_portions(&mut ctx, &window, day, req.period, &req.lines).await?;
+    let (lines, total) =
+        take_portions(&mut ctx, &window, day, req.period, &req.lines, true).await?;
     let (_, prep) = window_setup(&*tx, window.id).await?;
     let day_text = day.to_string();
     let number = next_number(&*tx, p.campus_id, &window, &day_text).await?;

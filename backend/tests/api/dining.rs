@@ -496,6 +496,17 @@ async fn dining(db: TestDb) {
         .expect(201)
         .clone();
     assert_eq!(walk["source"], "walk_in");
+    // Sold at the window already, a walk-in is queued even when the app's
+    // count says none are left (it never goes below zero).
+    api.post(
+        "/dining/walk-ins",
+        Some(&cashier),
+        json!({"id": Uuid::now_v7(), "window_id": m.window, "period": "lunch",
+            "lines": [{"dish_id": last_dish, "quantity": 2}]}),
+    )
+    .await
+    .expect(201);
+    assert_eq!(portions_left(&server, &last_dish).await, 0);
     let queue = api
         .get(
             &format!(

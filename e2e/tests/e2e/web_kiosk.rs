@@ -50,6 +50,9 @@ async fn cashier_sells_at_the_kiosk() -> Result<()> {
         "the receipt shows ¥8.50, not {amount:?}"
     );
     find::visible(c, "kiosk-print").await?;
+    // The picked dish joins the window's queue as a walk-in, to be cooked
+    // in turn with the app's orders.
+    check::attr_becomes(c, "queue-order", "data-status", "placed").await?;
     act::rest_pointer(c).await?;
     let png = check::settled_screenshot(c).await?;
     let path = check::save_screenshot(

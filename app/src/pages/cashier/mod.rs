@@ -66,6 +66,46 @@ fn decline_key(decline: Decline) -> Key {
     }
 }
 
+/// Queues a paid sale's dishes at the window (a walk-in order, under the
+/// sale's id so a retry is the same order), so they are cooked in turn with
+/// the app's orders.
+fn queue_walk_in(
+    session: crate::session::Session,
+    sale: TransferId,
+    window: WindowId,
+    dishes: &[Dish],
+) {
+    let mut lines: Vec<houqin_shared::dining::LineRequest> = Vec::new();
+    for d in dishes {
+        match lines.iter_mut().find(|l| l.dish_id == d.id) {
+            Some(l) => l.quantity += 1,
+            None => lines.push(houqin_shared::dining::LineRequest {
+                dish_id: d.id,
+                quantity: 1,
+            }),
+        }
+    }
+    let now = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(js_sys::Date::now() as i64)
+        .unwrap_or_default();
+    let (_, period) = crate::pages::services::dining::current_period(now);
+    let req = crate::api::WalkIn {
+        id: houqin_shared::ids::OrderId(sale.0),
+        window_id: window,
+        period,
+        lines,
+    };
+    spawn_local(async move {
+        if let Err(e) = api::walk_in(req).await
+            && !session.check(&e)
+        {
+            session.toaster.show(
+                Key::KioskQueueFailed,
+                crate::components::toast::ToastKind::Error,
+            );
+        }
+    });
+}
+
 /// What the payer field holds: a pay code a scanner typed, or a card's id a
 /// reader typed.
 fn read_payer(text: &str) -> Option<Payer> {
@@ -232,6 +272,11 @@ pub fn CashierPage() -> impl IntoView {
                         focus("kiosk-pin");
                     }
                     _ => {
+                        // Dishes picked for an approved sale join the window's queue.
+                        let dishes = picked.get_untracked();
+                        if outcome.approved && !dishes.is_empty() {
+                            queue_walk_in(session, outcome.id, window_id, &dishes);
+                        }
                         step.try_set(Step::Done(outcome));
                         answers.try_update(|n| *n += 1);
                         focus("kiosk-next");

@@ -40,7 +40,7 @@ const PERIODS: [MealPeriod; 4] = [
 ];
 
 /// The meal being served now or next, in campus time (UTC+8).
-pub(super) fn current_period(at: DateTime<Utc>) -> (NaiveDate, MealPeriod) {
+pub(crate) fn current_period(at: DateTime<Utc>) -> (NaiveDate, MealPeriod) {
     let day = campus_day(at);
     let local = at + chrono::Duration::hours(8);
     let minutes = local.hour() * 60 + local.minute();
