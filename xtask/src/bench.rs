@@ -7,6 +7,7 @@
 
 mod cold_start;
 mod dining;
+mod example;
 mod idle_rss;
 mod payments;
 mod report;
