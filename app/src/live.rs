@@ -15,6 +15,18 @@ use wasm_bindgen::closure::Closure;
 
 use crate::api;
 
+/// The count of pokes received (coalesced): pages that show shared, fast-
+/// changing data (menus, queues) fetch again when it moves. Kept apart from
+/// the sync monitor's revision so pages with forms are not re-rendered by
+/// other people's changes.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveRevision(pub RwSignal<u64>);
+
+/// The live revision (a still signal where none is provided).
+pub fn use_live() -> RwSignal<u64> {
+    use_context::<LiveRevision>().map_or_else(|| RwSignal::new(0), |l| l.0)
+}
+
 /// Wait before opening the stream again after it failed.
 const RETRY: Duration = Duration::from_secs(3);
 

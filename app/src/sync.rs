@@ -257,7 +257,9 @@ pub fn provide_sync_monitor(session: Session) -> SyncMonitor {
 
     api::watch_sync(Some(Box::new(move || monitor.refresh())));
     // In a browser, the server's pokes refresh the pages at once.
-    let live = (!api::has_outbox()).then(|| crate::live::listen(monitor.revision));
+    let live_revision = RwSignal::new(0u64);
+    provide_context(crate::live::LiveRevision(live_revision));
+    let live = (!api::has_outbox()).then(|| crate::live::listen(live_revision));
     let timer = set_interval_with_handle(move || monitor.poll(), POLL_EVERY).ok();
     let listeners = [
         window_event_listener(ev::online, move |_| monitor.probe()),

@@ -57,9 +57,11 @@ pub fn QueueCard(
             }
         });
     };
+    let live = crate::live::use_live();
     Effect::new(move |_| {
         canteen.track();
         window.track();
+        live.track();
         load();
     });
     let timer = set_interval_with_handle(load, POLL_EVERY).ok();

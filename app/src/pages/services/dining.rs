@@ -119,6 +119,7 @@ enum Load {
 pub fn DiningPage() -> impl IntoView {
     let session = use_session();
     let sync = use_sync();
+    let live = crate::live::use_live();
     let lang = use_i18n().lang;
     let canteens = RwSignal::new(Vec::<Canteen>::new());
     let canteen = RwSignal::new(None::<CanteenId>);
@@ -158,6 +159,7 @@ pub fn DiningPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         sync.revision.track();
+        live.track();
         let (Some(c), d) = (canteen.get(), day.get()) else {
             return;
         };
@@ -175,6 +177,7 @@ pub fn DiningPage() -> impl IntoView {
     });
     Effect::new(move |_| {
         sync.revision.track();
+        live.track();
         orders_revision.track();
         spawn_local(async move {
             if let Ok(list) = api::my_orders().await {
