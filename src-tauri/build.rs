@@ -18,6 +18,8 @@ fn main() {
         "pay_code",
         "kiosk_charge",
         "offline_allowance",
+        "add_photo",
+        "photo",
     ]);
     if let Err(error) =
         tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest))

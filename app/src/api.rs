@@ -336,6 +336,60 @@ pub async fn dishes(canteen: CanteenId) -> Result<Vec<Dish>, ApiError> {
     .await
 }
 
+thread_local! {
+    /// Photos already fetched: hash → `src`, so a re-render does not fetch again.
+    static PHOTOS: RefCell<std::collections::HashMap<String, String>> = RefCell::default();
+}
+
+/// A `src` for a photo named by its hash: an object URL in a browser, a
+/// `data:` URL in the app (which keeps photos it has seen, for offline).
+pub async fn photo_src(hash: &str) -> Result<String, ApiError> {
+    if let Some(src) = PHOTOS.with(|p| p.borrow().get(hash).cloned()) {
+        return Ok(src);
+    }
+    let src = match host() {
+        Host::Browser => browser::photo_url(hash).await?,
+        Host::Tauri => tauri::photo(hash).await?,
+    };
+    PHOTOS.with(|p| p.borrow_mut().insert(hash.to_owned(), src.clone()));
+    Ok(src)
+}
+
+/// Sends a chosen photo and answers its hash, to name it in a write. The
+/// bytes are checked here first (not empty, at most 8 MiB, JPEG, PNG or
+/// WebP), with the server's own rule. In the app the photo is kept on the
+/// device and sent at once; if that cannot happen now, it is refused with
+/// `unavailable` for writes that need it on the server.
+pub async fn upload_photo(bytes: Vec<u8>) -> Result<String, ApiError> {
+    use houqin_shared::attachments::{ContentHash, DeclareAttachment, check_image};
+    let mime = check_image(&bytes).map_err(|e| {
+        ApiError::Server(ApiErrorBody {
+            code: ErrorCode::Validation,
+            message: e.message,
+            field: Some(e.field),
+            request_id: None,
+        })
+    })?;
+    match host() {
+        Host::Browser => {
+            let declare = DeclareAttachment {
+                sha256: ContentHash::of(&bytes),
+                size: bytes.len() as u64,
+                mime,
+            };
+            browser::upload(&declare, &bytes).await?;
+            Ok(declare.sha256.to_string())
+        }
+        Host::Tauri => match tauri::add_photo(&bytes).await? {
+            (hash, true) => Ok(hash),
+            (_, false) => Err(ApiError::from_code(
+                ErrorCode::Unavailable,
+                "the photo waits to upload",
+            )),
+        },
+    }
+}
+
 /// A sale at the kiosk's window. Declines are answers, not errors.
 pub async fn charge(req: Charge) -> Result<ChargeOutcome, ApiError> {
     match host() {
@@ -517,6 +571,50 @@ pub async fn inspections(
         Method::Get,
         &format!("/dining/canteens/{canteen}/inspections"),
         None,
+    )
+    .await
+}
+
+/// Records a food-safety inspection (managers); its photos uploaded first.
+pub async fn record_inspection(
+    req: houqin_shared::feedback::RecordInspection,
+) -> Result<houqin_shared::feedback::Inspection, ApiError> {
+    call(Method::Post, "/dining/inspections", Some(encode(&req)?)).await
+}
+
+/// Sets what managers keep about a dish; answers the dish as the menu shows it.
+pub async fn set_dish_details(
+    dish: houqin_shared::ids::DishId,
+    details: houqin_shared::dining::DishDetails,
+) -> Result<houqin_shared::dining::MenuDish, ApiError> {
+    call(
+        Method::Put,
+        &format!("/dining/dishes/{dish}"),
+        Some(encode(&details)?),
+    )
+    .await
+}
+
+/// A canteen's opening rules and date overrides.
+pub async fn canteen_calendar(
+    canteen: CanteenId,
+) -> Result<houqin_shared::calendar::CanteenCalendar, ApiError> {
+    call(
+        Method::Get,
+        &format!("/dining/canteens/{canteen}/calendar"),
+        None,
+    )
+    .await
+}
+
+pub async fn set_canteen_calendar(
+    canteen: CanteenId,
+    calendar: houqin_shared::calendar::CanteenCalendar,
+) -> Result<houqin_shared::calendar::CanteenCalendar, ApiError> {
+    call(
+        Method::Put,
+        &format!("/dining/canteens/{canteen}/calendar"),
+        Some(encode(&calendar)?),
     )
     .await
 }

@@ -152,6 +152,18 @@ impl Session {
         self.user.set(None);
     }
 
+    /// Whether the signed-in user manages the campus (a manager or an
+    /// admin): the office screens show for them (reactive).
+    pub fn is_manager(self) -> bool {
+        self.user.with(|u| {
+            u.as_ref().is_some_and(|me| {
+                me.roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Manager | Role::Admin))
+            })
+        })
+    }
+
     /// Sends the user to the login page when `error` means the session is over.
     /// Returns whether it did, so callers can skip their own error message.
     pub fn check(self, error: &ApiError) -> bool {

@@ -99,6 +99,16 @@ pub async fn fill(client: &Client, id: &str, text: &str) -> Result<()> {
     .await
 }
 
+/// Chooses the file at `path` in the file input with test id `id` (the
+/// browser reads it as if picked by hand).
+pub async fn attach(client: &Client, id: &str, path: &std::path::Path) -> Result<()> {
+    find::visible(client, id).await?;
+    let el = find::element(client, id).await?;
+    let path = path.canonicalize()?;
+    el.send_keys(&path.to_string_lossy()).await?;
+    Ok(())
+}
+
 /// Fills the login form and submits it (does not wait for the outcome).
 pub async fn submit_login(client: &Client, username: &str, password: &str) -> Result<()> {
     fill(client, "login-username", username).await?;

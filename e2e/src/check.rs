@@ -161,6 +161,14 @@ pub async fn settled_screenshot(client: &Client) -> Result<Vec<u8>> {
 /// `before` (a screenshot of the previous page): WebKit's WebDriver
 /// screenshots can show the previous page for a while after the DOM changed.
 pub async fn settled_screenshot_unlike(client: &Client, before: &[u8]) -> Result<Vec<u8>> {
+    // A focused field's caret blinks: two screenshots would differ for ever
+    // once taking one is slower than a blink. Hide it (focus stays).
+    find::js(
+        client,
+        "document.documentElement.style.caretColor = 'transparent'; return true;",
+        vec![],
+    )
+    .await?;
     let mut previous = client.screenshot().await.context("screenshot")?;
     find::until(
         client,

@@ -324,12 +324,18 @@ pub struct Dashboard {
     /// Fen of those orders.
     pub revenue: i64,
     pub cancelled: u32,
+    /// Card and QR sales at the windows' kiosks (approved), with or without
+    /// dishes picked, and their fen.
+    #[serde(default)]
+    pub card_sales: u32,
+    #[serde(default)]
+    pub card_revenue: i64,
     /// Minutes from the pickup time (or the walk-in) to ready, on average.
     pub average_wait_minutes: Option<u32>,
     pub by_window: Vec<WindowSales>,
     /// Campus hour (0–23) → orders served.
     pub by_hour: Vec<HourSales>,
-    /// The most ordered dishes, most first.
+    /// The most sold dishes (orders picked up and kiosk sales' dishes), most first.
     pub popular: Vec<DishSales>,
     /// Average stars per day, in tenths.
     pub satisfaction: Vec<DaySatisfaction>,
@@ -342,6 +348,11 @@ pub struct WindowSales {
     pub name: LocalName,
     pub orders: u32,
     pub revenue: i64,
+    /// Kiosk sales at the window and their fen.
+    #[serde(default)]
+    pub card_sales: u32,
+    #[serde(default)]
+    pub card_revenue: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -349,6 +360,9 @@ pub struct WindowSales {
 pub struct HourSales {
     pub hour: u32,
     pub orders: u32,
+    /// Kiosk sales in the hour.
+    #[serde(default)]
+    pub card_sales: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -11,6 +11,8 @@
 //! - `pending_actions {}` → `PendingAction[]` (newest first, rejected ones with `reason`)
 //! - `dismiss_rejected {seq}` → whether a rejected command was cleared
 //! - `synced_rows {filter: {scope?, entity?}}` → the rows as the UI should show them
+//! - `add_photo {data}` (base64) → `{sha256, uploaded}`: kept for upload, sent now if it can be
+//! - `photo {sha256}` → a `data:` URL of the photo (kept on the device once seen)
 //!
 //! Every command fails with an `ApiErrorBody` (`{code, message, field?, request_id?}`).
 
@@ -91,6 +93,47 @@ pub async fn synced_rows(
     filter: RowFilter,
 ) -> Result<Vec<Value>, ApiErrorBody> {
     engine.rows(&filter)
+}
+
+/// Keeps a photo (base64) for upload and tries to send it at once; answers
+/// its hash and whether the server has it (a write that names the photo
+/// through the API needs it there; a queued command does not).
+#[tauri::command]
+pub async fn add_photo(engine: EngineState<'_>, data: String) -> Result<Value, ApiErrorBody> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(data.as_bytes())
+        .map_err(|_| invalid("photo", "not base64".to_owned()))?;
+    let attachment = engine.add_attachment(&bytes)?;
+    // Offline is fine: the photo waits in the upload queue.
+    let _ = engine.sync_once().await;
+    let uploaded = engine.uploads()?.iter().any(|u| {
+        u.attachment.sha256 == attachment.sha256 && u.state == houqin_engine::UploadState::Uploaded
+    });
+    Ok(serde_json::json!({ "sha256": attachment.sha256, "uploaded": uploaded }))
+}
+
+/// A photo as a `data:` URL: from this device when kept, else from the server.
+#[tauri::command]
+pub async fn photo(engine: EngineState<'_>, sha256: String) -> Result<String, ApiErrorBody> {
+    use base64::Engine as _;
+    let hash = houqin_shared::attachments::ContentHash::parse(&sha256)
+        .map_err(|e| invalid("sha256", e.message))?;
+    let (mime, bytes) = engine.photo(&hash).await?;
+    Ok(format!(
+        "data:{};base64,{}",
+        mime.mime(),
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}
+
+fn invalid(field: &str, message: String) -> ApiErrorBody {
+    ApiErrorBody {
+        code: houqin_shared::ErrorCode::Validation,
+        message,
+        field: Some(field.to_owned()),
+        request_id: None,
+    }
 }
 
 /// A fresh QR pay code for the signed-in user (signed on this device; works offline).

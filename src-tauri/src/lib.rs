@@ -45,6 +45,8 @@ pub fn run() {
             commands::synced_rows,
             commands::read_card,
             commands::pay_code,
+            commands::add_photo,
+            commands::photo,
         ])
         .run(tauri::generate_context!());
     if let Err(error) = app {

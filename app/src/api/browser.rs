@@ -276,40 +276,81 @@ async fn exchange(
     interpret(status, &text)
 }
 
-/// Fetches a file with the session's token and hands it to the browser as a
-/// download named `filename`.
-pub(super) async fn download(path: &str, filename: &str) -> Result<(), ApiError> {
-    // A cheap authenticated call first: it refreshes an expired token.
-    call(Method::Get, "/me", None).await?;
-    let session = load_session()
-        .ok_or_else(|| ApiError::from_code(ErrorCode::Unauthenticated, "not signed in"))?;
+/// An authenticated fetch whose body is not JSON (photos, uploads, exports):
+/// the access token is refreshed once if it expired. Answers the response
+/// when it is a success, the server's error otherwise.
+async fn raw(
+    method: Method,
+    path: &str,
+    body: Option<&[u8]>,
+) -> Result<web_sys::Response, ApiError> {
+    let token = |s: Option<StoredSession>| {
+        s.map(|s| s.access_token)
+            .ok_or_else(|| ApiError::from_code(ErrorCode::Unauthenticated, "not signed in"))
+    };
+    let first = token(load_session())?;
+    let response = raw_once(method, path, body, &first).await?;
+    let response = if response.status() == 401 {
+        refresh(&first).await?;
+        raw_once(method, path, body, &token(load_session())?).await?
+    } else {
+        response
+    };
+    if response.ok() {
+        return Ok(response);
+    }
+    let text = JsFuture::from(response.text().map_err(js_error)?)
+        .await
+        .map_err(|_| ApiError::Network)?
+        .as_string()
+        .unwrap_or_default();
+    Err(interpret(response.status(), &text)
+        .err()
+        .unwrap_or_else(|| ApiError::Decode(format!("status {}", response.status()))))
+}
+
+async fn raw_once(
+    method: Method,
+    path: &str,
+    body: Option<&[u8]>,
+    token: &str,
+) -> Result<web_sys::Response, ApiError> {
     let window = web_sys::window().ok_or(ApiError::Network)?;
     let headers = web_sys::Headers::new().map_err(js_error)?;
     headers
-        .set("Authorization", &format!("Bearer {}", session.access_token))
+        .set("Authorization", &format!("Bearer {token}"))
         .map_err(js_error)?;
     let init = web_sys::RequestInit::new();
-    init.set_method("GET");
+    init.set_method(method.as_str());
+    if let Some(bytes) = body {
+        headers
+            .set("Content-Type", "application/octet-stream")
+            .map_err(js_error)?;
+        init.set_body(&js_sys::Uint8Array::from(bytes).into());
+    }
     init.set_headers(&headers);
     let url = format!("{API_BASE}{path}");
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+    let result = JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await;
+    note_reached(result.is_ok());
+    result
+        .map_err(|_| ApiError::Network)?
+        .dyn_into()
+        .map_err(js_error)
+}
+
+async fn blob_of(response: web_sys::Response) -> Result<web_sys::Blob, ApiError> {
+    JsFuture::from(response.blob().map_err(js_error)?)
         .await
         .map_err(|_| ApiError::Network)?
         .dyn_into()
-        .map_err(js_error)?;
-    if !response.ok() {
-        let text = JsFuture::from(response.text().map_err(js_error)?)
-            .await
-            .map_err(|_| ApiError::Network)?
-            .as_string()
-            .unwrap_or_default();
-        return interpret(response.status(), &text).map(drop);
-    }
-    let blob: web_sys::Blob = JsFuture::from(response.blob().map_err(js_error)?)
-        .await
-        .map_err(|_| ApiError::Network)?
-        .dyn_into()
-        .map_err(js_error)?;
+        .map_err(js_error)
+}
+
+/// Fetches a file with the session's token and hands it to the browser as a
+/// download named `filename`.
+pub(super) async fn download(path: &str, filename: &str) -> Result<(), ApiError> {
+    let blob = blob_of(raw(Method::Get, path, None).await?).await?;
+    let window = web_sys::window().ok_or(ApiError::Network)?;
     let href = web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)?;
     let document = window.document().ok_or(ApiError::Network)?;
     let link: web_sys::HtmlAnchorElement = document
@@ -321,6 +362,42 @@ pub(super) async fn download(path: &str, filename: &str) -> Result<(), ApiError>
     link.set_download(filename);
     link.click();
     web_sys::Url::revoke_object_url(&href).map_err(js_error)?;
+    Ok(())
+}
+
+/// A photo by its hash, as an object URL for an `<img>` (kept for the page's life).
+pub(super) async fn photo_url(hash: &str) -> Result<String, ApiError> {
+    let blob = blob_of(raw(Method::Get, &format!("/attachments/{hash}"), None).await?).await?;
+    web_sys::Url::create_object_url_with_blob(&blob).map_err(js_error)
+}
+
+/// Uploads a photo in chunks, resuming where the server's copy ends (the
+/// same photo uploaded before is not sent again).
+pub(super) async fn upload(
+    declare: &houqin_shared::attachments::DeclareAttachment,
+    bytes: &[u8],
+) -> Result<(), ApiError> {
+    use houqin_shared::attachments::{AttachmentStatus, CHUNK_BYTES};
+    let mut status: AttachmentStatus =
+        decode(call(Method::Post, "/attachments", Some(encode(declare)?)).await?)?;
+    while !status.complete {
+        let from = usize::try_from(status.received)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len());
+        let to = (from + CHUNK_BYTES).min(bytes.len());
+        let path = format!("/attachments/{}/chunks/{from}", declare.sha256);
+        let response = raw(Method::Put, &path, Some(&bytes[from..to])).await?;
+        let text = JsFuture::from(response.text().map_err(js_error)?)
+            .await
+            .map_err(|_| ApiError::Network)?
+            .as_string()
+            .unwrap_or_default();
+        let next: AttachmentStatus = decode(interpret(200, &text)?)?;
+        if next.received <= status.received && !next.complete {
+            return Err(ApiError::Decode("the upload made no progress".to_owned()));
+        }
+        status = next;
+    }
     Ok(())
 }
 

@@ -123,6 +123,24 @@ pub(super) async fn offline_allowance() -> Result<houqin_shared::kiosk::OfflineA
     decode(invoke("offline_allowance", json!({})).await?)
 }
 
+/// Keeps a photo on the device for upload and sends it now if it can;
+/// answers its hash and whether the server has it.
+pub(super) async fn add_photo(bytes: &[u8]) -> Result<(String, bool), ApiError> {
+    #[derive(serde::Deserialize)]
+    struct Added {
+        sha256: String,
+        uploaded: bool,
+    }
+    let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, bytes);
+    let added: Added = decode(invoke("add_photo", json!({ "data": data })).await?)?;
+    Ok((added.sha256, added.uploaded))
+}
+
+/// A photo as a `data:` URL (the device's copy, else the server's).
+pub(super) async fn photo(hash: &str) -> Result<String, ApiError> {
+    decode(invoke("photo", json!({ "sha256": hash })).await?)
+}
+
 /// Waits for a card on the kiosk's reader and answers its authenticated id.
 pub(super) async fn read_card(wait_secs: u64) -> Result<String, ApiError> {
     decode(invoke("read_card", json!({ "waitSecs": wait_secs })).await?)

@@ -9,6 +9,7 @@ pub mod icon;
 pub mod lang_toggle;
 pub mod list_row;
 pub mod nav;
+pub mod photo;
 pub mod shell;
 pub mod sync_indicator;
 pub mod toast;

@@ -1,7 +1,8 @@
 //! The managers' view of the canteens (`houqin_shared::dining::Dashboard`):
-//! orders served by window, hour and dish, cancellations, the average wait
-//! from pickup time to ready, and the satisfaction trend — with CSV and
-//! XLSX exports. From orders (app and walk-in) and ratings; campus time.
+//! orders served and kiosk card sales by window and hour, dishes sold,
+//! cancellations, the average wait from pickup time to ready, and the
+//! satisfaction trend — with CSV and XLSX exports. From orders (app and
+//! walk-in), the kiosks' approved sales and ratings; campus time.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -21,7 +22,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::authz::Principal;
-use crate::entities::{canteen_windows, order_lines, orders, ratings};
+use crate::entities::{canteen_windows, order_lines, orders, ratings, sales};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
@@ -72,21 +73,48 @@ async fn build(state: &AppState, campus: Uuid, q: &RangeQuery) -> ApiResult<Dash
         .into_iter()
         .map(|w| (w.id, w))
         .collect();
-    let mut by_window: BTreeMap<Uuid, (u32, i64)> = BTreeMap::new();
-    let mut by_hour = [0u32; 24];
+    // Window → (orders, fen, card sales, card fen).
+    let mut by_window: BTreeMap<Uuid, (u32, i64, u32, i64)> = BTreeMap::new();
+    // Hour → (orders, card sales).
+    let mut by_hour = [(0u32, 0u32); 24];
     let mut waits = Vec::new();
     for o in &served {
         let e = by_window.entry(o.window_id).or_default();
         e.0 += 1;
         e.1 += o.total;
         let local = o.slot + chrono::Duration::hours(8);
-        by_hour[local.hour() as usize] += 1;
+        by_hour[local.hour() as usize].0 += 1;
         if let Some(ready) = o.ready_at {
             let from = o.slot.max(o.created_at);
             waits.push((ready - from).num_minutes().max(0));
         }
     }
-    let ids: Vec<Uuid> = served.iter().map(|o| o.id).collect();
+    let (start, _) = crate::payments::settlement::day_bounds(from);
+    let (_, end) = crate::payments::settlement::day_bounds(to);
+    let card = sales::Entity::find()
+        .filter(sales::Column::CampusId.eq(campus))
+        .filter(sales::Column::Status.eq("approved"))
+        .filter(sales::Column::CreatedAt.gte(start))
+        .filter(sales::Column::CreatedAt.lt(end))
+        .all(conn)
+        .await?;
+    for sale in &card {
+        let e = by_window.entry(sale.window_id).or_default();
+        e.2 += 1;
+        e.3 += sale.amount;
+        let local = sale.created_at + chrono::Duration::hours(8);
+        by_hour[local.hour() as usize].1 += 1;
+    }
+    // Dishes sold: orders picked up, and the dishes of kiosk sales (walk-ins,
+    // paid at the till) however far the window has got with them.
+    let ids: Vec<Uuid> = list
+        .iter()
+        .filter(|o| {
+            o.status == OrderStatus::PickedUp.slug()
+                || (o.source == "walk_in" && o.status != OrderStatus::Cancelled.slug())
+        })
+        .map(|o| o.id)
+        .collect();
     let mut portions: HashMap<Uuid, (LocalName, u32)> = HashMap::new();
     for chunk in ids.chunks(500) {
         for l in order_lines::Entity::find()
@@ -110,8 +138,6 @@ async fn build(state: &AppState, campus: Uuid, q: &RangeQuery) -> ApiResult<Dash
         .collect();
     popular.sort_by_key(|d| std::cmp::Reverse(d.portions));
     popular.truncate(10);
-    let (start, _) = crate::payments::settlement::day_bounds(from);
-    let (_, end) = crate::payments::settlement::day_bounds(to);
     let mut per_day: BTreeMap<NaiveDate, (u32, u32)> = BTreeMap::new();
     for r in ratings::Entity::find()
         .filter(ratings::Column::CampusId.eq(campus))
@@ -131,11 +157,13 @@ async fn build(state: &AppState, campus: Uuid, q: &RangeQuery) -> ApiResult<Dash
         orders: count(served.len()),
         revenue: served.iter().map(|o| o.total).sum(),
         cancelled: count(cancelled),
+        card_sales: count(card.len()),
+        card_revenue: card.iter().map(|s| s.amount).sum(),
         average_wait_minutes: (!waits.is_empty())
             .then(|| u32::try_from(waits.iter().sum::<i64>() / waits.len() as i64).unwrap_or(0)),
         by_window: by_window
             .into_iter()
-            .map(|(id, (n, fen))| WindowSales {
+            .map(|(id, (n, fen, card_n, card_fen))| WindowSales {
                 window_id: WindowId(id),
                 name: windows
                     .get(&id)
@@ -143,15 +171,18 @@ async fn build(state: &AppState, campus: Uuid, q: &RangeQuery) -> ApiResult<Dash
                     .unwrap_or_else(|| LocalName::new("", "")),
                 orders: n,
                 revenue: fen,
+                card_sales: card_n,
+                card_revenue: card_fen,
             })
             .collect(),
         by_hour: by_hour
             .iter()
             .enumerate()
-            .filter(|(_, n)| **n > 0)
-            .map(|(h, n)| HourSales {
+            .filter(|(_, (n, card_n))| *n + *card_n > 0)
+            .map(|(h, (n, card_n))| HourSales {
                 hour: u32::try_from(h).unwrap_or(0),
                 orders: *n,
+                card_sales: *card_n,
             })
             .collect(),
         popular,
@@ -205,6 +236,12 @@ pub async fn export(
         Some(yuan(d.revenue)),
     )];
     rows.push(("取消 Cancelled".into(), String::new(), d.cancelled, None));
+    rows.push((
+        "刷卡 Card sales".into(),
+        format!("{} – {}", d.from, d.to),
+        d.card_sales,
+        Some(yuan(d.card_revenue)),
+    ));
     for w in &d.by_window {
         rows.push((
             "窗口 Window".into(),
@@ -212,12 +249,24 @@ pub async fn export(
             w.orders,
             Some(yuan(w.revenue)),
         ));
+        rows.push((
+            "窗口刷卡 Window card sales".into(),
+            w.name.zh.clone(),
+            w.card_sales,
+            Some(yuan(w.card_revenue)),
+        ));
     }
     for h in &d.by_hour {
         rows.push((
             "时段 Hour".into(),
             format!("{:02}:00", h.hour),
             h.orders,
+            None,
+        ));
+        rows.push((
+            "时段刷卡 Hour card sales".into(),
+            format!("{:02}:00", h.hour),
+            h.card_sales,
             None,
         ));
     }

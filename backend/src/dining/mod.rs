@@ -427,6 +427,16 @@ pub async fn put_dish(
         .one(&*tx)
         .await?
         .ok_or(ApiError::NotFound("dish"))?;
+    if let Some(photo) = &req.photo {
+        let hash = houqin_shared::attachments::ContentHash::parse(photo)?;
+        // One photo: the field is `photo`, not a list's `photo.0`.
+        crate::attachments::require_complete(&*tx, p.campus_id, &[hash], "photo")
+            .await
+            .map_err(|e| match e {
+                ApiError::Validation { message, .. } => ApiError::validation("photo", message),
+                other => other,
+            })?;
+    }
     let row = dish_details::Model {
         dish_id: dish.id,
         campus_id: p.campus_id,

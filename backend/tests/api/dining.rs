@@ -8,10 +8,10 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use houqin_server::entities::{portions, slot_loads, window_settings};
+use houqin_server::entities::{cards, portions, slot_loads, window_settings};
 use houqin_server::testkit::{TestDb, TestOptions, TestServer};
 use houqin_shared::clock::FakeClock;
-use sea_orm::{EntityTrait, Set};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -76,6 +76,13 @@ async fn menu(api: &Api, cashier: &str) -> Menu {
         window,
         dishes: mine,
     }
+}
+
+/// A PNG signature and `len` bytes of noise (the server checks the type by its first bytes).
+fn png_bytes(len: usize, salt: u8) -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    bytes.extend((0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(salt)));
+    bytes
 }
 
 fn order(window: &str, dish: &str, quantity: u32, slot: &str) -> Value {
@@ -323,9 +330,14 @@ async fn dining(db: TestDb) {
         .await;
     missing.expect_error(422, "validation");
     assert_eq!(missing.field(), "photos.0");
-    api.post("/dining/inspections", Some(&manager), inspection(json!([])))
-        .await
-        .expect(201);
+    let photo = api.upload_photo(&manager, &png_bytes(4_000, 7)).await;
+    api.post(
+        "/dining/inspections",
+        Some(&manager),
+        inspection(json!([photo])),
+    )
+    .await
+    .expect(201);
     let public = api
         .get(
             &format!("/dining/canteens/{}/inspections", m.canteen),
@@ -336,6 +348,48 @@ async fn dining(db: TestDb) {
         .clone();
     assert_eq!(public[0]["result"], "pass");
     assert_eq!(public[0]["inspector"], "区市场监管局");
+    assert_eq!(public[0]["photos"], json!([photo]));
+    // Students see the inspection's photo.
+    let seen = api.get(&format!("/attachments/{photo}"), &student).await;
+    assert_eq!(seen.status.as_u16(), 200);
+    assert_eq!(seen.bytes, png_bytes(4_000, 7));
+
+    // A dish's photo: it must have been uploaded; then the menu shows it.
+    let details = |photo: &str| {
+        json!({"allergens": ["gluten", "soy"], "tags": ["spicy"],
+            "nutrition": {"energy_kcal": 520, "protein_mg": 21000, "fat_mg": 18000,
+                "carbohydrate_mg": 66000, "sodium_mg": 1400},
+            "periods": ["lunch", "dinner"], "photo": photo})
+    };
+    let not_uploaded = api
+        .put(
+            &format!("/dining/dishes/{dish}"),
+            &manager,
+            details(&"cd".repeat(32)),
+        )
+        .await;
+    not_uploaded.expect_error(422, "validation");
+    assert_eq!(not_uploaded.field(), "photo");
+    let dish_photo = api.upload_photo(&manager, &png_bytes(3_000, 9)).await;
+    api.put(
+        &format!("/dining/dishes/{dish}"),
+        &manager,
+        details(&dish_photo),
+    )
+    .await
+    .expect(200);
+    let shown = api
+        .get(&format!("/dining/canteens/{}/menu", m.canteen), &student)
+        .await
+        .expect(200)["dishes"]
+        .as_array()
+        .expect("dishes")
+        .iter()
+        .find(|d| d["id"] == dish.as_str())
+        .expect("the dish")
+        .clone();
+    assert_eq!(shown["photo"], dish_photo.as_str(), "{shown}");
+    assert_eq!(shown["tags"], json!(["spicy"]), "{shown}");
 
     // Cancel before cooking: the hold is voided, portions and slot given back.
     let before_menu = portions_left(&server, &dish).await;
@@ -739,6 +793,31 @@ async fn dining(db: TestDb) {
     closed.expect_error(409, "conflict");
     assert_eq!(closed.field(), "period");
 
+    // A card sale at the window's kiosk (no dishes picked): the dashboard
+    // counts it with the window's card sales.
+    let student_id = api.get("/me", &student).await.expect(200)["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let chip = cards::Entity::find()
+        .filter(cards::Column::UserId.eq(Uuid::parse_str(&student_id).expect("uuid")))
+        .one(&server.state.db.conn)
+        .await
+        .expect("q")
+        .expect("the student's card")
+        .uid;
+    let sale = api
+        .post(
+            "/payments/charges",
+            Some(&cashier),
+            json!({"id": Uuid::now_v7(), "window_id": m.window,
+                "payer": {"method": "card", "uid": chip}, "amount": 850}),
+        )
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(sale["approved"], true, "{sale}");
+
     // The managers' dashboard: what was served, by window, hour and dish,
     // cancellations, the wait, satisfaction; and its exports.
     let d = api
@@ -762,6 +841,28 @@ async fn dining(db: TestDb) {
             .iter()
             .any(|w| w["window_id"] == m.window.as_str())
     );
+    let window = d["by_window"]
+        .as_array()
+        .expect("windows")
+        .iter()
+        .find(|w| w["window_id"] == m.window.as_str())
+        .expect("the window")
+        .clone();
+    assert!(
+        window["card_sales"].as_i64().is_some_and(|n| n >= 1)
+            && window["card_revenue"].as_i64().is_some_and(|f| f >= 850),
+        "{window}"
+    );
+    assert_eq!(
+        d["card_sales"],
+        d["by_window"]
+            .as_array()
+            .expect("windows")
+            .iter()
+            .map(|w| w["card_sales"].as_i64().unwrap_or(0))
+            .sum::<i64>(),
+        "{d}"
+    );
     assert_eq!(d["satisfaction"][0]["ratings"], 2, "{d}");
     assert!(d["average_wait_minutes"].is_number(), "{d}");
     let csv = api
@@ -772,7 +873,9 @@ async fn dining(db: TestDb) {
         .await;
     let text = String::from_utf8(csv.bytes.clone()).expect("utf-8");
     assert!(
-        text.starts_with('\u{FEFF}') && text.contains("窗口 Window"),
+        text.starts_with('\u{FEFF}')
+            && text.contains("窗口 Window")
+            && text.contains("窗口刷卡 Window card sales"),
         "{text}"
     );
     let xlsx = api

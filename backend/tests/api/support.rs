@@ -135,6 +135,28 @@ impl Api {
             .to_string()
     }
 
+    /// Uploads a photo whole (one declaration, one chunk); answers its hash.
+    pub async fn upload_photo(&self, token: &str, bytes: &[u8]) -> String {
+        let hash = houqin_shared::attachments::ContentHash::of(bytes).to_string();
+        self.post(
+            "/attachments",
+            Some(token),
+            json!({"sha256": hash, "size": bytes.len(), "mime": "image/png"}),
+        )
+        .await
+        .expect(200);
+        let done = self
+            .call(
+                Method::PUT,
+                &format!("/attachments/{hash}/chunks/0"),
+                Some(token),
+                Body::Raw("application/octet-stream", bytes.to_vec()),
+            )
+            .await;
+        assert_eq!(done.expect(200)["complete"], true, "{done:?}");
+        hash
+    }
+
     pub async fn openapi(&self) -> Value {
         self.call(Method::GET, "/openapi.json", None, Body::None)
             .await

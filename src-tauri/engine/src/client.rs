@@ -435,6 +435,30 @@ impl ServerClient {
             .await
     }
 
+    /// `GET /attachments/{hash}`: the stored bytes of a complete upload.
+    pub async fn get_attachment(
+        &self,
+        access_token: &str,
+        hash: &ContentHash,
+    ) -> Result<Vec<u8>, ClientError> {
+        let path = ApiPath(format!("/attachments/{hash}"));
+        let req = ApiRequest {
+            method: ApiMethod::Get,
+            path: &path,
+            body: None,
+            query: &[],
+            bearer: Some(access_token),
+        };
+        let reply = self.transport.exchange(req).await?;
+        if reply.status == 200 {
+            return Ok(reply.body);
+        }
+        decode_reply(reply.status, &reply.body)?;
+        Err(ClientError::Unreachable(
+            format!("the photo answered {}", reply.status).into(),
+        ))
+    }
+
     /// `PUT /attachments/{hash}/chunks/{offset}`: the bytes at `offset`.
     pub async fn put_chunk(
         &self,

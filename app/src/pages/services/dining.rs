@@ -22,6 +22,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::button::{Button, ButtonKind};
 use crate::components::card::Card;
+use crate::components::photo::Photo;
 use crate::components::shell::MAIN_ID;
 use crate::components::toast::ToastKind;
 use crate::i18n::{Key, error_key, fill, local_name, tx, use_i18n};
@@ -32,7 +33,7 @@ fn now() -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default()
 }
 
-const PERIODS: [MealPeriod; 4] = [
+pub(super) const PERIODS: [MealPeriod; 4] = [
     MealPeriod::Breakfast,
     MealPeriod::Lunch,
     MealPeriod::Dinner,
@@ -131,19 +132,7 @@ pub fn DiningPage() -> impl IntoView {
     let basket = RwSignal::new(Vec::<(MenuDish, u32)>::new());
     let orders = RwSignal::new(Vec::<Order>::new());
     let orders_revision = RwSignal::new(0u32);
-    let manager = move || {
-        session.user.with(|u| {
-            u.as_ref().is_some_and(|me| {
-                me.roles.iter().any(|r| {
-                    matches!(
-                        r,
-                        houqin_shared::accounts::Role::Manager
-                            | houqin_shared::accounts::Role::Admin
-                    )
-                })
-            })
-        })
-    };
+    let manager = move || session.is_manager();
 
     spawn_local(async move {
         match api::canteens().await {
@@ -214,7 +203,11 @@ pub fn DiningPage() -> impl IntoView {
     view! {
         <main id=MAIN_ID class="page dining" tabindex="-1" data-testid="dining">
             <h1 class="page-title">{tx(Key::ServiceDining)}</h1>
-            {move || manager().then(|| view! { <super::dining_dashboard::DashboardCard /> })}
+            {move || manager().then(|| view! {
+                <super::dining_dashboard::DashboardCard />
+                <super::canteen_office::DishEditorCard canteen=canteen />
+                <super::canteen_office::CalendarCard canteen=canteen />
+            })}
             <Card testid="dining-menu" labelled_by="dining-menu-title">
                 <h2 id="dining-menu-title" class="card-title">{tx(Key::DiningMenu)}</h2>
                 <div class="office-controls">
@@ -338,6 +331,13 @@ fn DishRow(
     view! {
         <li class="list-row dish" data-testid="dining-dish" data-dish=dish.id.to_string()
             data-sold-out=sold_out.to_string() data-left=left.map(|n| n.to_string())>
+            <div class="dish-head">
+            {dish.photo.clone().map(|hash| {
+                let name = dish.name.clone();
+                view! {
+                    <Photo hash=hash alt=Signal::derive(move || fill(Key::DishPhotoAlt.text(lang.get()), local_name(&name, lang.get()))) />
+                }
+            })}
             <div class="list-row-main">
                 <span class="list-row-title">{move || local_name(&name, lang.get())}</span>
                 <span class="list-row-sub">
@@ -350,6 +350,7 @@ fn DishRow(
                         {allergens.iter().map(|a| view! { <span>{tx(allergen_key(*a))}</span> " " }).collect_view()}
                     </span>
                 })}
+            </div>
             </div>
             <span class="num">{Money(dish.price).to_string()}</span>
             <span class="muted num" data-testid="dining-left">

@@ -101,19 +101,21 @@ pub fn DashboardCard() -> impl IntoView {
             {move || data.get().map(|d| {
                 let lang = lang.get();
                 let summary = format!(
-                    "{} · {} · {}{}",
+                    "{} · {} · {} · {} · {}{}",
                     fill(Key::DashOrders.text(lang), d.orders),
                     Money(d.revenue),
+                    fill(Key::DashCardSales.text(lang), d.card_sales),
+                    Money(d.card_revenue),
                     fill(Key::DashCancelled.text(lang), d.cancelled),
                     d.average_wait_minutes
                         .map(|m| format!(" · {}", fill(Key::DashWait.text(lang), m)))
                         .unwrap_or_default(),
                 );
-                let hours: Vec<(String, u32)> = d.by_hour.iter().map(|h| (format!("{}", h.hour), h.orders)).collect();
-                let windows: Vec<(String, u32)> = d.by_window.iter().enumerate().map(|(i, w)| (format!("{}", i + 1), w.orders)).collect();
+                let hours: Vec<(String, u32)> = d.by_hour.iter().map(|h| (format!("{}", h.hour), h.orders + h.card_sales)).collect();
+                let windows: Vec<(String, u32)> = d.by_window.iter().enumerate().map(|(i, w)| (format!("{}", i + 1), w.orders + w.card_sales)).collect();
                 let trend: Vec<(String, u32)> = d.satisfaction.iter().map(|s| (s.day.format("%m-%d").to_string(), s.average_tenths)).collect();
                 view! {
-                    <p data-testid="dash-summary" data-orders=d.orders>{summary}</p>
+                    <p data-testid="dash-summary" data-orders=d.orders data-card-sales=d.card_sales>{summary}</p>
                     <div class="charts">
                         <figure>
                             <figcaption>{tx(Key::DashByHour)}</figcaption>
@@ -125,7 +127,13 @@ pub fn DashboardCard() -> impl IntoView {
                             <ol class="chart-legend">
                                 {d.by_window.iter().map(|w| {
                                     let name = local_name(&w.name, lang);
-                                    view! { <li>{name} " · " {w.orders} " · " {Money(w.revenue).to_string()}</li> }
+                                    let card = Key::DashCardShort.text(lang);
+                                    view! {
+                                        <li>
+                                            {name} " · " {w.orders} " · " {Money(w.revenue).to_string()}
+                                            " · " {card} " " {w.card_sales} " · " {Money(w.card_revenue).to_string()}
+                                        </li>
+                                    }
                                 }).collect_view()}
                             </ol>
                         </figure>

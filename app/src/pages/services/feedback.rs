@@ -1,11 +1,12 @@
 //! Feedback on the dining page: rating what one picked up (each dish and
 //! the window, once), how diners rate the canteen, complaints with their
 //! status (a canteen's supervisors answer them here), and the canteen's
-//! food-safety inspections.
+//! food-safety inspections with their photos (managers record them here).
 
 use houqin_shared::dining::Order;
 use houqin_shared::feedback::{
-    Complain, Complaint, ComplaintStatus, Inspection, InspectionResult, Rate, RatingSummary, Reply,
+    Complain, Complaint, ComplaintStatus, Inspection, InspectionResult, MAX_INSPECTION_PHOTOS,
+    Rate, RatingSummary, RecordInspection, Reply,
 };
 use houqin_shared::ids::{CanteenId, DishId};
 use leptos::prelude::*;
@@ -14,8 +15,9 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::button::{Button, ButtonKind};
 use crate::components::card::Card;
+use crate::components::photo::{Photo, PhotoInput};
 use crate::components::toast::ToastKind;
-use crate::i18n::{Key, error_key, local_name, tx, use_i18n};
+use crate::i18n::{Key, error_key, fill, local_name, tx, use_i18n};
 use crate::session::use_session;
 
 fn stars(tenths: u32) -> String {
@@ -241,11 +243,23 @@ fn result_key(r: InspectionResult) -> Key {
     }
 }
 
-/// A canteen's food-safety inspections (public on campus).
+const RESULTS: [InspectionResult; 3] = [
+    InspectionResult::Pass,
+    InspectionResult::Minor,
+    InspectionResult::Fail,
+];
+
+/// A canteen's food-safety inspections with their photos (public on
+/// campus); managers record new ones here.
 #[component]
 pub fn InspectionsCard(#[prop(into)] canteen: Signal<Option<CanteenId>>) -> impl IntoView {
+    let session = use_session();
+    let lang = use_i18n().lang;
+    let manager = move || session.is_manager();
     let list = RwSignal::new(Vec::<Inspection>::new());
+    let revision = RwSignal::new(0u32);
     Effect::new(move |_| {
+        revision.track();
         let Some(c) = canteen.get() else { return };
         spawn_local(async move {
             if let Ok(l) = api::inspections(c).await {
@@ -258,17 +272,124 @@ pub fn InspectionsCard(#[prop(into)] canteen: Signal<Option<CanteenId>>) -> impl
             <h2 id="dining-inspections-title" class="card-title">{tx(Key::InspectionTitle)}</h2>
             {move || list.with(Vec::is_empty).then(|| view! { <p class="muted">{tx(Key::InspectionNone)}</p> })}
             <ul class="list">
-                {move || list.get().into_iter().map(|i| view! {
-                    <li class="list-row" data-testid="inspection" data-result=i.result.slug()>
-                        <div class="list-row-main">
-                            <span class="list-row-title">{i.date.to_string()} " · " {tx(result_key(i.result))}</span>
-                            <span class="list-row-sub">{i.inspector.clone()}</span>
-                            {(!i.notes.is_empty()).then(|| view! { <span class="list-row-sub">{i.notes.clone()}</span> })}
-                        </div>
-                    </li>
+                {move || list.get().into_iter().map(|i| {
+                    let date = i.date;
+                    view! {
+                        <li class="list-row order" data-testid="inspection" data-result=i.result.slug()>
+                            <div class="list-row-main">
+                                <span class="list-row-title">{i.date.to_string()} " · " {tx(result_key(i.result))}</span>
+                                <span class="list-row-sub">{i.inspector.clone()}</span>
+                                {(!i.notes.is_empty()).then(|| view! { <span class="list-row-sub">{i.notes.clone()}</span> })}
+                            </div>
+                            {(!i.photos.is_empty()).then(|| view! {
+                                <ul class="photo-strip">
+                                    {i.photos.iter().cloned().map(|hash| view! {
+                                        <li><Photo hash=hash alt=Signal::derive(move || fill(Key::InspectionPhotoAlt.text(lang.get()), date)) /></li>
+                                    }).collect_view()}
+                                </ul>
+                            })}
+                        </li>
+                    }
                 }).collect_view()}
             </ul>
+            {move || manager().then(|| view! { <InspectionForm canteen=canteen on_saved=move || revision.update(|n| *n += 1) /> })}
         </Card>
+    }
+}
+
+/// Records an inspection: date, inspector, result, notes, up to six photos.
+#[component]
+fn InspectionForm(
+    canteen: Signal<Option<CanteenId>>,
+    on_saved: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let session = use_session();
+    let today = houqin_shared::kiosk::campus_day(
+        chrono::DateTime::from_timestamp_millis(js_sys::Date::now() as i64).unwrap_or_default(),
+    );
+    let date = RwSignal::new(today);
+    let inspector = RwSignal::new(String::new());
+    let result = RwSignal::new(InspectionResult::Pass);
+    let notes = RwSignal::new(String::new());
+    let photos = RwSignal::new(Vec::<String>::new());
+    let save = move |_| {
+        let Some(c) = canteen.get_untracked() else {
+            return;
+        };
+        let req = RecordInspection {
+            id: uuid::Uuid::now_v7(),
+            canteen_id: c,
+            date: date.get_untracked(),
+            inspector: inspector.get_untracked().trim().to_owned(),
+            result: result.get_untracked(),
+            notes: notes.get_untracked().trim().to_owned(),
+            photos: photos.get_untracked(),
+        };
+        if req.validate(today).is_err() {
+            session.toaster.show(Key::OfficeInvalid, ToastKind::Error);
+            return;
+        }
+        spawn_local(async move {
+            match api::record_inspection(req).await {
+                Ok(_) => {
+                    inspector.try_set(String::new());
+                    notes.try_set(String::new());
+                    photos.try_set(Vec::new());
+                    session
+                        .toaster
+                        .show(Key::InspectionSaved, ToastKind::Success);
+                    on_saved();
+                }
+                Err(e) if session.check(&e) => {}
+                Err(e) if e.code() == Some(houqin_shared::ErrorCode::Validation) => {
+                    session.toaster.show(Key::OfficeInvalid, ToastKind::Error);
+                }
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+        });
+    };
+    view! {
+        <h3 class="card-subtitle">{tx(Key::InspectionRecord)}</h3>
+        <div class="form" data-testid="inspection-form">
+            <div class="office-controls">
+                <label class="field" for="inspection-date">
+                    <span class="field-label">{tx(Key::InspectionDate)}</span>
+                    <input id="inspection-date" type="date" class="field-input" data-testid="inspection-date"
+                        max=today.to_string()
+                        prop:value=move || date.get().to_string()
+                        on:change=move |ev| {
+                            if let Ok(d) = chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
+                                date.set(d);
+                            }
+                        } />
+                </label>
+                <label class="field" for="inspection-result">
+                    <span class="field-label">{tx(Key::InspectionResultLabel)}</span>
+                    <select id="inspection-result" class="field-input" data-testid="inspection-result"
+                        on:change=move |ev| {
+                            if let Some(r) = RESULTS.into_iter().find(|r| r.slug() == event_target_value(&ev)) {
+                                result.set(r);
+                            }
+                        }>
+                        {RESULTS.into_iter().map(|r| view! {
+                            <option value=r.slug() selected=move || result.get() == r>{tx(result_key(r))}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            </div>
+            <label class="field" for="inspection-inspector">
+                <span class="field-label">{tx(Key::InspectionInspector)}</span>
+                <input id="inspection-inspector" class="field-input" data-testid="inspection-inspector" maxlength="64"
+                    prop:value=move || inspector.get() on:input=move |ev| inspector.set(event_target_value(&ev)) />
+            </label>
+            <label class="field" for="inspection-notes">
+                <span class="field-label">{tx(Key::InspectionNotes)}</span>
+                <textarea id="inspection-notes" class="field-input" data-testid="inspection-notes" rows="3" maxlength="1000"
+                    prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
+            </label>
+            <PhotoInput id="inspection-photos" label=Key::InspectionPhotos photos=photos max=MAX_INSPECTION_PHOTOS testid="inspection-photos" />
+            <Button kind=ButtonKind::Primary testid="inspection-save" on:click=save>{tx(Key::InspectionRecord)}</Button>
+        </div>
     }
 }
 

@@ -1,5 +1,6 @@
 //! The service areas: the role's list, and each service's page.
 
+pub mod canteen_office;
 pub mod deliveries;
 pub mod diet;
 pub mod dining;

@@ -62,19 +62,7 @@ pub fn WalletPage() -> impl IntoView {
     let sync = use_sync();
     let state = RwSignal::new(Load::Loading);
     // The canteen office (managers) reconciles and settles here too.
-    let office = Memo::new(move |_| {
-        session.user.with(|u| {
-            u.as_ref().is_some_and(|me| {
-                me.roles.iter().any(|r| {
-                    matches!(
-                        r,
-                        houqin_shared::accounts::Role::Manager
-                            | houqin_shared::accounts::Role::Admin
-                    )
-                })
-            })
-        })
-    });
+    let office = Memo::new(move |_| session.is_manager());
     // Statement pages reload after a top-up or a change of filter.
     let statement_revision = RwSignal::new(0u32);
     Effect::new(move |_| {

@@ -87,6 +87,39 @@ impl Engine {
             .map_err(|e| EngineError::from(e).into_api("attachment_bytes"))
     }
 
+    /// A photo to show, by its hash: the copy kept on this device, else the
+    /// server's (checked against its hash and kept, so it shows offline
+    /// afterwards). Answers its type and bytes.
+    pub async fn photo(&self, sha256: &ContentHash) -> Result<(ImageType, Vec<u8>), ApiErrorBody> {
+        self.photo_inner(sha256)
+            .await
+            .map_err(|e| e.into_api("photo"))
+    }
+
+    async fn photo_inner(&self, sha256: &ContentHash) -> Result<(ImageType, Vec<u8>), EngineError> {
+        if let Some(kept) = bytes(self.lock_store().conn(), sha256)? {
+            return Ok((check_image(&kept)?, kept));
+        }
+        let fetched = self
+            .with_token(|token| async move { self.client.get_attachment(&token, sha256).await })
+            .await?;
+        if ContentHash::of(&fetched) != *sha256 {
+            return Err(EngineError::Server(ClientError::Unreachable(
+                "the photo arrived damaged".into(),
+            )));
+        }
+        let mime = check_image(&fetched)?;
+        let attachment = Attachment {
+            sha256: sha256.clone(),
+            mime,
+            size: fetched.len() as u64,
+        };
+        let now = self.clock.now();
+        self.lock_store()
+            .write(|tx| keep_downloaded(tx, &attachment, &fetched, now))?;
+        Ok((mime, fetched))
+    }
+
     /// Every attachment kept on this device, newest first.
     pub fn uploads(&self) -> Result<Vec<Upload>, ApiErrorBody> {
         all(self.lock_store().conn()).map_err(|e| EngineError::from(e).into_api("uploads"))
@@ -206,6 +239,28 @@ fn insert(
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (sha256) DO UPDATE SET state = 'pending', rejection = NULL
          WHERE state = 'rejected'",
+        params![
+            a.sha256.as_str(),
+            a.mime.mime(),
+            to_i64(a.size),
+            bytes,
+            now.to_rfc3339()
+        ],
+    )?;
+    Ok(())
+}
+
+/// A photo fetched from the server: kept as already uploaded (never sent back).
+fn keep_downloaded(
+    conn: &Connection,
+    a: &Attachment,
+    bytes: &[u8],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO attachments (sha256, mime, size, data, state, created_at)
+         VALUES (?1, ?2, ?3, ?4, 'uploaded', ?5)
+         ON CONFLICT (sha256) DO NOTHING",
         params![
             a.sha256.as_str(),
             a.mime.mime(),

@@ -168,6 +168,66 @@ async fn photos_that_are_not_images_or_too_large_are_refused_and_nothing_is_kept
     assert_eq!(engine.status().unwrap().uploads_pending, 0);
 }
 
+/// HTTP until `down` is set; then nothing connects.
+#[derive(Debug)]
+struct Switch {
+    http: HttpTransport,
+    down: std::sync::atomic::AtomicBool,
+}
+
+impl Transport for Switch {
+    fn exchange<'a>(&'a self, req: ApiRequest<'a>) -> BoxFuture<'a, Result<Reply, ClientError>> {
+        Box::pin(async move {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(ClientError::Unreachable("the connection is down".into()));
+            }
+            self.http.exchange(req).await
+        })
+    }
+}
+
+#[tokio::test]
+async fn a_photo_seen_once_shows_again_offline() {
+    let backend = Backend::start().await;
+    // A manager's device uploads a photo (a dish's, say).
+    let manager_dir = tempfile::tempdir().unwrap();
+    let manager = Engine::open(EngineConfig::new(manager_dir.path(), backend.url())).unwrap();
+    manager.login(login_as("manager", "demo")).await.unwrap();
+    let bytes = photo(CHUNK_BYTES + 77);
+    let added = manager.add_attachment(&bytes).unwrap();
+    manager.sync_once().await.unwrap();
+
+    // A student's phone fetches it from the server, checked and kept.
+    let dir = tempfile::tempdir().unwrap();
+    let transport = Arc::new(Switch {
+        http: HttpTransport::new(&backend.url()).unwrap(),
+        down: std::sync::atomic::AtomicBool::new(false),
+    });
+    let student = Engine::open_with_transport(
+        EngineConfig::new(dir.path(), backend.url()),
+        transport.clone(),
+    )
+    .unwrap();
+    student.login(login_as("student", "demo")).await.unwrap();
+    assert_eq!(student.attachment_bytes(&added.sha256).unwrap(), None);
+    let (mime, fetched) = student.photo(&added.sha256).await.unwrap();
+    assert_eq!((mime, fetched.as_slice()), (added.mime, bytes.as_slice()));
+
+    // Offline, the same photo still shows; it is not queued for upload.
+    transport.down.store(true, Ordering::SeqCst);
+    let (_, again) = student.photo(&added.sha256).await.unwrap();
+    assert_eq!(again, bytes);
+    assert_eq!(student.status().unwrap().uploads_pending, 0);
+
+    // One never seen cannot show offline; online, an unknown one is not found.
+    let unknown = houqin_shared::attachments::ContentHash::of(b"never uploaded");
+    let err = student.photo(&unknown).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::Unavailable, "{err:?}");
+    transport.down.store(false, Ordering::SeqCst);
+    let err = student.photo(&unknown).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::NotFound, "{err:?}");
+}
+
 /// The server's view of an upload, through the engine's session (None offline).
 async fn server_status(engine: &Engine, sha256: &str) -> Option<serde_json::Value> {
     engine
