@@ -405,12 +405,17 @@ pub async fn event_ticket() -> Result<houqin_shared::sync::EventTicket, ApiError
     call(Method::Post, "/sync/events/ticket", None).await
 }
 
-/// The campus's dorm buildings (for takeout).
-pub async fn dorms() -> Result<Vec<houqin_shared::directory::Building>, ApiError> {
+/// The campus's buildings.
+pub async fn buildings() -> Result<Vec<houqin_shared::directory::Building>, ApiError> {
     let page: houqin_shared::directory::Page<houqin_shared::directory::Building> =
         call(Method::Get, "/directory/buildings?limit=500", None).await?;
-    Ok(page
-        .items
+    Ok(page.items)
+}
+
+/// The campus's dorm buildings (for takeout).
+pub async fn dorms() -> Result<Vec<houqin_shared::directory::Building>, ApiError> {
+    Ok(buildings()
+        .await?
         .into_iter()
         .filter(|b| b.kind == houqin_shared::directory::BuildingKind::Dorm)
         .collect())
@@ -617,6 +622,92 @@ pub async fn set_canteen_calendar(
         Some(encode(&calendar)?),
     )
     .await
+}
+
+/// Work orders for a view: `mine` (reported by me), `queue` (a technician's
+/// jobs and the pool), `all` (supervisors, managers). In the app with no
+/// network: the synced copy (own, zones'), and `true`.
+pub async fn repairs(
+    view: &str,
+) -> Result<(Vec<houqin_shared::repairs::WorkOrder>, bool), ApiError> {
+    let path = format!("/repairs?view={view}");
+    match host() {
+        Host::Browser => call(Method::Get, &path, None).await.map(|l| (l, false)),
+        Host::Tauri => match call(Method::Get, &path, None).await {
+            Ok(l) => Ok((l, false)),
+            Err(e) if e.is_unreachable() => {
+                let (jobs, _) = tauri::saved_repairs().await?;
+                Ok((jobs, true))
+            }
+            Err(e) => Err(e),
+        },
+    }
+}
+
+/// The parts store (the synced copy in the app with no network).
+pub async fn repair_parts() -> Result<Vec<houqin_shared::repairs::Part>, ApiError> {
+    match host() {
+        Host::Browser => call(Method::Get, "/repairs/parts", None).await,
+        Host::Tauri => match call(Method::Get, "/repairs/parts", None).await {
+            Err(e) if e.is_unreachable() => Ok(tauri::saved_repairs().await?.1),
+            other => other,
+        },
+    }
+}
+
+/// An asset by its tag, with its open work orders.
+pub async fn repair_asset(code: &str) -> Result<Value, ApiError> {
+    call(Method::Get, &format!("/repairs/assets/{code}"), None).await
+}
+
+pub async fn repair_technicians() -> Result<Vec<houqin_shared::repairs::TechnicianProfile>, ApiError>
+{
+    call(Method::Get, "/repairs/technicians", None).await
+}
+
+/// A repair command: over HTTP in a browser (done when it answers), queued
+/// in the app (works offline; the server decides at the next sync).
+async fn repair_command<C>(path: String, body: Value, command: &C) -> Result<(), ApiError>
+where
+    C: houqin_shared::sync::NamedCommand + serde::Serialize,
+{
+    match host() {
+        Host::Browser => call::<Value>(Method::Post, &path, Some(body))
+            .await
+            .map(drop),
+        Host::Tauri => tauri::enqueue(command).await,
+    }
+}
+
+pub async fn report_repair(req: houqin_shared::repairs::Report) -> Result<(), ApiError> {
+    repair_command("/repairs".into(), encode(&req)?, &req).await
+}
+
+pub async fn repair_step(req: houqin_shared::repairs::TakeStep) -> Result<(), ApiError> {
+    let path = format!("/repairs/{}/steps", req.work_order_id);
+    repair_command(path, encode(&req.step)?, &req).await
+}
+
+pub async fn repair_use_part(req: houqin_shared::repairs::UsePart) -> Result<(), ApiError> {
+    let path = format!("/repairs/{}/parts", req.work_order_id);
+    let body = serde_json::json!({"id": req.id, "part_id": req.part_id, "quantity": req.quantity});
+    repair_command(path, body, &req).await
+}
+
+pub async fn repair_claim(req: houqin_shared::repairs::Claim) -> Result<(), ApiError> {
+    let path = format!("/repairs/{}/claim", req.work_order_id);
+    repair_command(path, serde_json::json!({}), &req).await
+}
+
+pub async fn repair_reassign(req: houqin_shared::repairs::Reassign) -> Result<(), ApiError> {
+    let path = format!("/repairs/{}/reassign", req.work_order_id);
+    let body = serde_json::json!({"to": req.to, "reason": req.reason});
+    repair_command(path, body, &req).await
+}
+
+pub async fn repair_review(req: houqin_shared::repairs::Review) -> Result<(), ApiError> {
+    let path = format!("/repairs/{}/review", req.work_order_id);
+    repair_command(path, encode(&req.verdict)?, &req).await
 }
 
 /// Takeout deliveries waiting for a courier, and the caller's own.

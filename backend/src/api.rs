@@ -21,7 +21,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::{
-    accounts, attachments, audit, authz, dining, directory, http, notifications, payments,
+    accounts, attachments, audit, authz, dining, directory, http, notifications, payments, repairs,
 };
 
 #[derive(OpenApi)]
@@ -149,6 +149,20 @@ pub fn api() -> OpenApiRouter<AppState> {
             payments::settlement::get_policy,
             payments::settlement::put_policy
         ))
+        .routes(routes!(repairs::list))
+        .routes(routes!(repairs::jobs::report))
+        .routes(routes!(repairs::get))
+        .routes(routes!(repairs::list_parts))
+        .routes(routes!(repairs::asset))
+        .routes(routes!(repairs::technicians))
+        .routes(routes!(repairs::put_technician))
+        .routes(routes!(repairs::get_sla))
+        .routes(routes!(repairs::put_sla))
+        .routes(routes!(repairs::jobs::step))
+        .routes(routes!(repairs::jobs::use_part))
+        .routes(routes!(repairs::jobs::claim))
+        .routes(routes!(repairs::jobs::reassign))
+        .routes(routes!(repairs::jobs::review))
         .routes(routes!(attachments::declare))
         .routes(routes!(attachments::put_chunk))
         .routes(routes!(attachments::get_status))

@@ -132,6 +132,29 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         | ("POST", "/api/v1/deliveries/{id}/claim" | "/api/v1/deliveries/{id}/deliver") => {
             Roles(&[Role::Courier])
         }
+        // Repairs: anyone reports and reads their own; technicians work the
+        // jobs; supervisors and managers reassign; managers set dispatch and
+        // SLA targets (handlers narrow to the caller's jobs and zones).
+        ("GET" | "POST", "/api/v1/repairs")
+        | ("GET", "/api/v1/repairs/{id}" | "/api/v1/repairs/assets/{code}")
+        | ("POST", "/api/v1/repairs/{id}/review")
+        | ("GET", "/api/v1/repairs/sla") => Authenticated,
+        (
+            "POST",
+            "/api/v1/repairs/{id}/steps"
+            | "/api/v1/repairs/{id}/parts"
+            | "/api/v1/repairs/{id}/claim",
+        ) => Roles(&[Role::Technician]),
+        ("GET", "/api/v1/repairs/parts") => Roles(&[
+            Role::Technician,
+            Role::Supervisor,
+            Role::Manager,
+            Role::Admin,
+        ]),
+        ("POST", "/api/v1/repairs/{id}/reassign") | ("GET", "/api/v1/repairs/technicians") => {
+            Roles(&[Role::Supervisor, Role::Manager, Role::Admin])
+        }
+        ("PUT", "/api/v1/repairs/technicians/{id}" | "/api/v1/repairs/sla") => Roles(MANAGERS),
         // The canteen office: settlement, reconciliation, exports, offline policy.
         ("GET", "/api/v1/payments/reconciliation" | "/api/v1/payments/reconciliation/export")
         | ("POST", "/api/v1/payments/settlements")

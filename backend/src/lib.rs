@@ -20,6 +20,7 @@ pub mod ledger;
 pub mod migration;
 pub mod notifications;
 pub mod payments;
+pub mod repairs;
 pub mod seed;
 pub mod state;
 pub mod sync;

@@ -343,6 +343,18 @@ async fn main() -> anyhow::Result<()> {
                             tracing::warn!(error = %e, "preparing menus failed; retried in 5 minutes")
                         }
                     }
+                    // Repairs: escalate jobs at risk or late; close reviewed-by-nobody ones.
+                    match houqin_server::repairs::sla::sweep(&db, housekeeping_clock.now()).await {
+                        Ok((swept, moved)) => {
+                            housekeeping_pokes.send(moved);
+                            if swept != houqin_server::repairs::sla::Swept::default() {
+                                tracing::info!(?swept, "repairs escalated or closed");
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "the repairs sweep failed; retried in 5 minutes")
+                        }
+                    }
                     // An upload untouched for a week is abandoned (its device never came back).
                     let week = chrono::Duration::days(7);
                     match houqin_server::attachments::prune_unfinished(

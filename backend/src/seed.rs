@@ -9,7 +9,9 @@ use houqin_shared::directory::{BuildingKind, DeviceKind, LockerSize, ResourceKin
 use houqin_shared::text::LocalName;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use sea_orm::{ConnectionTrait, EntityTrait, PaginatorTrait, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
 use uuid::Uuid;
 
 use crate::db::Db;
@@ -847,14 +849,17 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
             demo_users.push(id);
         }
     }
+    let mut technicians: Vec<(Uuid, Uuid)> = Vec::new();
     for i in 0..sc.technicians {
         let name = if i == 0 {
             "technician".to_string()
         } else {
             format!("t{i:04}")
         };
-        let zone = Scope::Zone(zone_ids[i as usize % zone_ids.len()]);
+        let zone_id = zone_ids[i as usize % zone_ids.len()];
+        let zone = Scope::Zone(zone_id);
         let id = add_user(&mut ids, &mut rng, name, &[Role::Technician], &[zone]);
+        technicians.push((id, zone_id));
         if i == 0 {
             demo_users.push(id);
         }
@@ -944,6 +949,8 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
     progress.stage("people", user_count);
     seed_money(conn, &mut ids, &mut rng, campus, &people, now).await?;
     progress.stage("cards and wallets", user_count);
+    seed_repairs(conn, &mut ids, campus, &technicians).await?;
+    progress.stage("repairs", technicians.len() as u64);
     tx.commit().await?;
 
     Ok(SeedSummary {
@@ -957,6 +964,170 @@ pub async fn seed(db: &Db, opts: SeedOptions<'_>) -> Result<SeedSummary, sea_orm
         logins: demo_logins(),
         already_seeded: false,
     })
+}
+
+/// Technicians' dispatch profiles (skills by turn; most on weekday day
+/// shifts, every fifth on the evening shift all week, the demo technician
+/// 07:00–23:00 every day), the parts store, and two tagged assets per
+/// building.
+async fn seed_repairs(
+    conn: &impl ConnectionTrait,
+    ids: &mut Ids,
+    campus: Uuid,
+    technicians: &[(Uuid, Uuid)],
+) -> Result<(), sea_orm::DbErr> {
+    use crate::entities::{assets, parts, technician_profiles};
+    const SKILLS: [&str; 4] = [
+        "plumbing,carpentry",
+        "electrical,network",
+        "hvac,appliance",
+        "locks,carpentry,other",
+    ];
+    let mut rows = Vec::new();
+    for (i, (id, zone)) in technicians.iter().enumerate() {
+        let (skills, days, start, end) = if i == 0 {
+            ("plumbing,electrical,locks,other", 0x7f, 7 * 60, 23 * 60)
+        } else if i % 5 == 4 {
+            (SKILLS[i % 4], 0x7f, 17 * 60, 23 * 60)
+        } else {
+            (SKILLS[i % 4], 0x1f, 8 * 60, 17 * 60 + 30)
+        };
+        rows.push(technician_profiles::ActiveModel {
+            id: Set(*id),
+            campus_id: Set(campus),
+            skills: Set(skills.into()),
+            zones: Set(zone.to_string()),
+            shift_days: Set(days),
+            shift_start: Set(start),
+            shift_end: Set(end),
+            active: Set(true),
+        });
+    }
+    insert_chunks(conn, rows).await?;
+    let store = [
+        (
+            "P-VALVE",
+            "水龙头阀芯",
+            "Tap cartridge",
+            "个",
+            "piece",
+            200,
+            1_800,
+        ),
+        (
+            "P-HOSE",
+            "进水软管",
+            "Inlet hose",
+            "根",
+            "piece",
+            120,
+            1_200,
+        ),
+        ("P-TAPE", "生料带", "PTFE tape", "卷", "roll", 300, 150),
+        ("P-BULB", "LED 灯管", "LED tube", "支", "piece", 400, 2_500),
+        (
+            "P-SWITCH",
+            "墙壁开关",
+            "Wall switch",
+            "个",
+            "piece",
+            150,
+            1_600,
+        ),
+        (
+            "P-SOCKET",
+            "五孔插座",
+            "Power socket",
+            "个",
+            "piece",
+            150,
+            1_900,
+        ),
+        (
+            "P-BREAKER",
+            "空气开关",
+            "Circuit breaker",
+            "个",
+            "piece",
+            60,
+            4_500,
+        ),
+        (
+            "P-LOCK",
+            "门锁锁芯",
+            "Lock cylinder",
+            "个",
+            "piece",
+            80,
+            6_800,
+        ),
+        ("P-HINGE", "合页", "Hinge", "个", "piece", 200, 800),
+        (
+            "P-FILTER",
+            "空调滤网",
+            "AC filter",
+            "片",
+            "piece",
+            100,
+            3_000,
+        ),
+        (
+            "P-CABLE",
+            "网线（米）",
+            "Network cable (m)",
+            "米",
+            "m",
+            1_000,
+            120,
+        ),
+        ("P-RJ45", "水晶头", "RJ45 plug", "个", "piece", 500, 50),
+    ];
+    let part_rows: Vec<parts::ActiveModel> = store
+        .iter()
+        .map(|(code, zh, en, uzh, uen, stock, cost)| parts::ActiveModel {
+            id: Set(ids.next()),
+            campus_id: Set(campus),
+            code: Set((*code).into()),
+            name_zh: Set((*zh).into()),
+            name_en: Set((*en).into()),
+            unit_zh: Set((*uzh).into()),
+            unit_en: Set((*uen).into()),
+            stock: Set(*stock),
+            unit_cost: Set(*cost),
+        })
+        .collect();
+    insert_chunks(conn, part_rows).await?;
+    let kinds = [
+        ("appliance", "热水器", "Water heater", "101"),
+        ("hvac", "空调", "Air conditioner", "102"),
+        ("electrical", "走廊照明", "Corridor lights", "1F"),
+        ("plumbing", "公共卫生间", "Public washroom", "1F"),
+    ];
+    let buildings = crate::entities::buildings::Entity::find()
+        .filter(crate::entities::buildings::Column::CampusId.eq(campus))
+        .order_by_asc(crate::entities::buildings::Column::Code)
+        .all(conn)
+        .await?;
+    let mut asset_rows = Vec::new();
+    let mut n = 0u32;
+    for (i, b) in buildings.iter().enumerate() {
+        for k in 0..2 {
+            n += 1;
+            let (category, zh, en, room) = kinds[(i * 2 + k) % kinds.len()];
+            asset_rows.push(assets::ActiveModel {
+                id: Set(ids.next()),
+                campus_id: Set(campus),
+                code: Set(format!("HQ-{n:06}")),
+                category: Set(category.into()),
+                name_zh: Set(zh.into()),
+                name_en: Set(en.into()),
+                building_id: Set(b.id),
+                room: Set(Some(room.into())),
+            });
+        }
+    }
+    insert_chunks(conn, asset_rows).await?;
+    Ok(())
 }
 
 /// Everyone's campus card and wallet, topped up with ¥50–¥500 through the

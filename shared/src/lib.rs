@@ -20,6 +20,7 @@ pub mod notifications;
 pub mod nutrition;
 pub mod paycode;
 pub mod payments;
+pub mod repairs;
 pub mod services;
 pub mod settlement;
 pub mod sync;

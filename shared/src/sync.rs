@@ -305,6 +305,13 @@ pub mod entity {
     pub const SLOT: &str = "slot";
     /// `shared::dining::Order`, in its owner's `user:{id}` and its canteen's `queue:{canteen}`.
     pub const ORDER: &str = "order";
+    /// `shared::repairs::WorkOrder`, in its reporter's and assignee's
+    /// `user:{id}` and its building's `zone:{id}`.
+    pub const WORK_ORDER: &str = "work_order";
+    /// `shared::repairs::Part`, in `repairs:{campus}`.
+    pub const PART: &str = "part";
+    /// `shared::repairs::TechnicianProfile`, in `repairs:{campus}` (id: the user).
+    pub const TECHNICIAN: &str = "technician";
 }
 
 /// Scope names, built in one place so server and client agree.
@@ -335,6 +342,11 @@ pub mod scope {
     }
 
     /// What a campus's kiosks need to sell offline: hotlist, pay keys, policy.
+    /// A campus's repairs store and technicians (technicians, supervisors, managers).
+    pub fn repairs(campus: Uuid) -> String {
+        format!("repairs:{campus}")
+    }
+
     pub fn kiosk(campus: Uuid) -> String {
         format!("kiosk:{campus}")
     }

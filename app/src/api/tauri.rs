@@ -241,6 +241,47 @@ pub(super) async fn saved_menu(
     })
 }
 
+/// Work orders from the engine's view: the user's own (reported, or
+/// theirs to do) and their zones' (the pool), newest first; and the parts store.
+pub(super) async fn saved_repairs() -> Result<
+    (
+        Vec<houqin_shared::repairs::WorkOrder>,
+        Vec<houqin_shared::repairs::Part>,
+    ),
+    ApiError,
+> {
+    let me: Option<Me> = current_user().await?;
+    let Some(me) = me else {
+        return Err(ApiError::from_code(
+            ErrorCode::Unauthenticated,
+            "not signed in",
+        ));
+    };
+    let mut scopes = vec![scope::user(me.id.0)];
+    for s in &me.scopes {
+        if let houqin_shared::accounts::Scope::Zone(z) = s {
+            scopes.push(scope::zone(*z));
+        }
+    }
+    let mut jobs: Vec<houqin_shared::repairs::WorkOrder> = Vec::new();
+    for sc in scopes {
+        for row in synced_rows(&sc, entity::WORK_ORDER).await? {
+            if let Ok(w) = serde_json::from_value::<houqin_shared::repairs::WorkOrder>(row)
+                && !jobs.iter().any(|j| j.id == w.id)
+            {
+                jobs.push(w);
+            }
+        }
+    }
+    jobs.sort_by_key(|w| std::cmp::Reverse(w.created_at));
+    let parts = synced_rows(&scope::repairs(me.campus_id.0), entity::PART)
+        .await?
+        .into_iter()
+        .filter_map(|row| serde_json::from_value(row).ok())
+        .collect();
+    Ok((jobs, parts))
+}
+
 /// The signed-in person's orders from the engine's view, newest first.
 pub(super) async fn saved_orders() -> Result<Vec<houqin_shared::dining::Order>, ApiError> {
     let me: Option<Me> = current_user().await?;

@@ -16,7 +16,7 @@ use crate::session::use_session;
 
 /// Services whose own pages exist; the others say plainly that they are not
 /// open yet. Add a service here when its pages land.
-const OPEN_SERVICES: &[Service] = &[Service::Dining, Service::Payments];
+const OPEN_SERVICES: &[Service] = &[Service::Dining, Service::Payments, Service::Repairs];
 
 pub fn is_open(service: Service) -> bool {
     OPEN_SERVICES.contains(&service)

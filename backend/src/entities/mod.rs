@@ -398,6 +398,60 @@ pub mod order_counters {
     impl ActiveModelBehavior for ActiveModel {}
 }
 
+entity!(
+    /// A thing with a QR tag (`HQ-…`) that can break: a water heater, an air conditioner.
+    assets, "assets" {
+    campus_id: Uuid, code: String, category: String, name_zh: String, name_en: String,
+    building_id: Uuid, room: Option<String>,
+});
+entity!(
+    /// A repair job (`houqin_shared::repairs::WorkOrder`); photos are JSON arrays.
+    work_orders, "work_orders" {
+    campus_id: Uuid, number: String, category: String, urgency: String, status: String,
+    building_id: Option<Uuid>, room: Option<String>, asset_id: Option<Uuid>, zone_id: Option<Uuid>,
+    description: String, photos: String, after_photos: String, reporter_id: Option<Uuid>,
+    assignee_id: Option<Uuid>, completed_by: Option<Uuid>, created_at: DateTimeUtc,
+    updated_at: DateTimeUtc, respond_by: DateTimeUtc, resolve_by: DateTimeUtc,
+    responded_at: Option<DateTimeUtc>, completed_at: Option<DateTimeUtc>,
+    closed_at: Option<DateTimeUtc>, escalation: i16, pause_reason: Option<String>, minutes: i32,
+    rating: Option<i16>, comment: Option<String>, reopened: i32,
+});
+entity!(
+    /// What happened to a work order, who did it and why.
+    work_order_events, "work_order_events" {
+    campus_id: Uuid, work_order_id: Uuid, at: DateTimeUtc, actor_id: Option<Uuid>,
+    subject_id: Option<Uuid>, kind: String, note: String,
+});
+entity!(
+    /// The parts store.
+    parts, "parts" {
+    campus_id: Uuid, code: String, name_zh: String, name_en: String, unit_zh: String,
+    unit_en: String, stock: i64, unit_cost: i64,
+});
+entity!(
+    /// Parts a job drew (id made by the technician's device).
+    part_uses, "part_uses" {
+    campus_id: Uuid, work_order_id: Uuid, part_id: Uuid, quantity: i32, unit_cost: i64,
+    used_by: Uuid, created_at: DateTimeUtc,
+});
+entity!(
+    /// What dispatch knows about a technician (id: the user).
+    technician_profiles, "technician_profiles" {
+    campus_id: Uuid, skills: String, zones: String, shift_days: i16, shift_start: i16,
+    shift_end: i16, active: bool,
+});
+entity!(
+    /// A campus's SLA target for a category and urgency.
+    sla_targets, "sla_targets" {
+    campus_id: Uuid, category: String, urgency: String, respond_minutes: i32,
+    resolve_minutes: i32,
+});
+entity!(
+    /// A campus's repair settings and its last work order number (id: the campus).
+    repair_settings, "repair_settings" {
+    campus_id: Uuid, auto_accept_days: i32, last_number: i32,
+});
+
 /// How far each kiosk's offline sales have arrived.
 pub mod kiosk_sequences {
     use sea_orm::entity::prelude::*;
@@ -573,5 +627,13 @@ campus_rows!(
     cards,
     sales,
     pay_code_uses,
-    refunds
+    refunds,
+    assets,
+    work_orders,
+    work_order_events,
+    parts,
+    part_uses,
+    technician_profiles,
+    sla_targets,
+    repair_settings
 );

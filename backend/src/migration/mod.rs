@@ -15,6 +15,7 @@ mod m20261201_000008_offline_kiosk;
 mod m20261201_000009_dining;
 mod m20261201_000010_canteen_days;
 mod m20261201_000011_dining_feedback;
+mod m20261201_000012_repairs;
 
 pub struct Migrator;
 
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_dining::Migration),
             Box::new(m20261201_000010_canteen_days::Migration),
             Box::new(m20261201_000011_dining_feedback::Migration),
+            Box::new(m20261201_000012_repairs::Migration),
         ]
     }
 }

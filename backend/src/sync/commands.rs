@@ -77,6 +77,7 @@ pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>)
     use houqin_shared::kiosk::OfflineSale;
     use houqin_shared::notifications::MarkRead;
     use houqin_shared::payments::ReportCardLost;
+    use houqin_shared::repairs::{Claim, Reassign, Report, Review, TakeStep, UsePart};
     match name {
         MarkRead::NAME => run::<MarkRead>(payload, ctx).await,
         SetLangRequest::NAME => run::<SetLangRequest>(payload, ctx).await,
@@ -84,6 +85,12 @@ pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>)
         OfflineSale::NAME => run::<OfflineSale>(payload, ctx).await,
         PlaceOrder::NAME => run::<PlaceOrder>(payload, ctx).await,
         CancelOrder::NAME => run::<CancelOrder>(payload, ctx).await,
+        Report::NAME => run::<Report>(payload, ctx).await,
+        TakeStep::NAME => run::<TakeStep>(payload, ctx).await,
+        UsePart::NAME => run::<UsePart>(payload, ctx).await,
+        Claim::NAME => run::<Claim>(payload, ctx).await,
+        Reassign::NAME => run::<Reassign>(payload, ctx).await,
+        Review::NAME => run::<Review>(payload, ctx).await,
         _ => Err(ApiError::validation(
             "name",
             format!("unknown command {name:?}"),

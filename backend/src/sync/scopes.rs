@@ -33,6 +33,9 @@ pub fn authorized(p: &Principal) -> Vec<String> {
             }
         }
     }
+    if crate::repairs::reads_repairs_scope(&p.roles) {
+        out.push(crate::repairs::repairs_scope(p.campus_id));
+    }
     // Every campus member reads the menus.
     out.push(scope::menu(p.campus_id));
     out.sort();
@@ -84,6 +87,7 @@ pub async fn materialize(
             }
             rows.extend(crate::payments::user_rows(conn, id).await?);
             rows.extend(crate::dining::orders::user_rows(conn, id).await?);
+            rows.extend(crate::repairs::user_rows(conn, id).await?);
         }
         "zone" => {
             let list = buildings::Entity::find()
@@ -98,7 +102,9 @@ pub async fn materialize(
                     serde_json::to_value(crate::directory::building_dto(b)).unwrap_or_default(),
                 ));
             }
+            rows.extend(crate::repairs::zone_rows(conn, id).await?);
         }
+        "repairs" => rows.extend(crate::repairs::materialize(conn, id).await?),
         "kiosk" => rows.extend(crate::payments::offline::materialize(conn, id, now).await?),
         "menu" => rows.extend(crate::dining::materialize(conn, id, now).await?),
         "queue" => rows.extend(crate::dining::orders::queue_rows(conn, id, now).await?),

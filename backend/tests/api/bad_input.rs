@@ -747,6 +747,64 @@ async fn bad_input(db: TestDb) {
         ),
         (
             "POST",
+            "/api/v1/repairs",
+            "/repairs".to_string(),
+            json!({"id": rand(), "category": "plumbing", "urgency": "high",
+                "building_id": rand(), "description": "   "}),
+            "description",
+            None,
+        ),
+        (
+            "POST",
+            "/api/v1/repairs/{id}/steps",
+            format!("/repairs/{}/steps", rand()),
+            json!({"step": "pause", "reason": ""}),
+            "reason",
+            Some("technician"),
+        ),
+        (
+            "POST",
+            "/api/v1/repairs/{id}/parts",
+            format!("/repairs/{}/parts", rand()),
+            json!({"id": rand(), "part_id": rand(), "quantity": 0}),
+            "quantity",
+            Some("technician"),
+        ),
+        (
+            "POST",
+            "/api/v1/repairs/{id}/reassign",
+            format!("/repairs/{}/reassign", rand()),
+            json!({"to": null, "reason": " "}),
+            "reason",
+            Some("supervisor"),
+        ),
+        (
+            "POST",
+            "/api/v1/repairs/{id}/review",
+            format!("/repairs/{}/review", rand()),
+            json!({"verdict": "accept", "stars": 0}),
+            "stars",
+            None,
+        ),
+        (
+            "PUT",
+            "/api/v1/repairs/technicians/{id}",
+            format!("/repairs/technicians/{}", rand()),
+            json!({"user_id": rand(), "skills": [], "zones": [], "shift_days": 31,
+                "shift_start": 600, "shift_end": 480, "active": true}),
+            "shift_end",
+            None,
+        ),
+        (
+            "PUT",
+            "/api/v1/repairs/sla",
+            "/repairs/sla".to_string(),
+            json!({"targets": [{"category": "plumbing", "urgency": "low", "respond_minutes": 0, "resolve_minutes": 10}]}),
+            "targets.0.respond_minutes",
+            None,
+        ),
+        (
+            "POST",
             "/api/v1/dining/inspections",
             "/dining/inspections".to_string(),
             json!({"id": rand(), "canteen_id": rand(), "date": "2026-11-30", "inspector": "王",
@@ -871,8 +929,14 @@ async fn bad_input(db: TestDb) {
         let office = route.ends_with("/settlements") || route.ends_with("/kiosk-policy");
         let staff_only = route.ends_with("/advance") || route.ends_with("/walk-ins");
         let supervisor_only = route.ends_with("/reply");
+        let technician_only = route.starts_with("/api/v1/repairs/")
+            && (route.ends_with("/steps")
+                || route.ends_with("/parts")
+                || route.ends_with("/claim"));
         let as_cashier = if supervisor_only {
             Some("supervisor")
+        } else if technician_only {
+            Some("technician")
         } else {
             ((route.starts_with("/api/v1/payments/") && !office) || staff_only).then_some("cashier")
         };
@@ -918,12 +982,14 @@ async fn bad_input(db: TestDb) {
 
     let cashier = api.login("cashier").await;
     let supervisor = api.login("supervisor").await;
+    let technician = api.login("technician").await;
     let before = counts(&server).await;
     for c in cases {
         let token = match c.who {
             None => &admin,
             Some("cashier") => &cashier,
             Some("supervisor") => &supervisor,
+            Some("technician") => &technician,
             Some(other) => panic!("no token for {other}"),
         };
         let reply = api

@@ -14,5 +14,6 @@ mod ledger;
 mod offline;
 mod ops;
 mod payments;
+mod repairs;
 mod support;
 mod sync;

@@ -74,7 +74,7 @@ async fn student_signs_in_switches_language_and_signs_out() -> Result<()> {
     );
 
     // A service that is not open yet says so; then home again.
-    act::click(c, "nav-service-repairs").await?;
+    act::click(c, "nav-service-vehicles").await?;
     find::visible(c, "service-unavailable").await?;
     act::open(c, &server.url).await?;
     check::attr_becomes(c, "home", "data-role", "student").await?;

@@ -24,6 +24,8 @@ mod dining;
 mod harness;
 #[path = "engine/kiosk.rs"]
 mod kiosk;
+#[path = "engine/repairs.rs"]
+mod repairs;
 #[path = "engine/sim/mod.rs"]
 mod sim;
 #[path = "engine/sync.rs"]

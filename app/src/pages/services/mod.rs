@@ -9,4 +9,5 @@ pub mod feedback;
 pub mod list;
 pub mod office;
 pub mod payments;
+pub mod repairs;
 pub mod unavailable;

@@ -10,6 +10,7 @@ use crate::i18n::{Key, service_about_key, service_key, tx};
 use crate::pages::services::deliveries::DeliveriesPage;
 use crate::pages::services::dining::DiningPage;
 use crate::pages::services::payments::WalletPage;
+use crate::pages::services::repairs::RepairsPage;
 use crate::routes::{Route, service_param};
 use crate::session::use_session;
 
@@ -28,6 +29,7 @@ pub fn ServicePage() -> impl IntoView {
         Some(Service::Parcels) if courier() => view! { <DeliveriesPage /> }.into_any(),
         Some(Service::Payments) => view! { <WalletPage /> }.into_any(),
         Some(Service::Dining) => view! { <DiningPage /> }.into_any(),
+        Some(Service::Repairs) => view! { <RepairsPage /> }.into_any(),
         Some(service) => view! {
             <main id=MAIN_ID class="page" tabindex="-1" data-service=service.slug()>
                 <h1 class="page-title" data-testid="service-title">

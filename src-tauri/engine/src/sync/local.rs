@@ -21,6 +21,10 @@ use houqin_shared::ids::UserId;
 use houqin_shared::kiosk::OfflineSale;
 use houqin_shared::notifications::MarkRead;
 use houqin_shared::payments::{CardStatus, ReportCardLost};
+use houqin_shared::repairs::{
+    Claim, Event, Part, PartUse, Reassign, Report, Review, Status, Step, TakeStep, UsePart,
+    WorkOrder, default_sla,
+};
 use houqin_shared::sync::{NamedCommand, scope};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -28,7 +32,9 @@ use serde_json::Value;
 use super::mirror::View;
 use crate::store::StoreError;
 
-pub use houqin_shared::sync::entity::{CARD, DISH, NOTIFICATION, ORDER, PORTIONS, PROFILE};
+pub use houqin_shared::sync::entity::{
+    CARD, DISH, NOTIFICATION, ORDER, PART, PORTIONS, PROFILE, WORK_ORDER,
+};
 
 /// The server refuses a push with a longer name as a whole (422), which would
 /// wedge the queue; so the engine refuses it before queueing.
@@ -67,6 +73,12 @@ pub(crate) fn validate(name: &str, payload: &Value) -> Result<(), FieldError> {
         PlaceOrder::NAME => parse::<PlaceOrder>(payload)?.validate(),
         CancelOrder::NAME => parse::<CancelOrder>(payload).map(drop),
         OfflineSale::NAME => parse::<OfflineSale>(payload)?.validate(),
+        Report::NAME => parse::<Report>(payload)?.validate().map(drop),
+        TakeStep::NAME => parse::<TakeStep>(payload)?.validate().map(drop),
+        UsePart::NAME => parse::<UsePart>(payload)?.validate(),
+        Claim::NAME => parse::<Claim>(payload).map(drop),
+        Reassign::NAME => parse::<Reassign>(payload)?.validate(),
+        Review::NAME => parse::<Review>(payload)?.validate(),
         _ => Ok(()),
     }
 }
@@ -106,6 +118,18 @@ pub(crate) fn apply(
         },
         CancelOrder::NAME => match parse(payload) {
             Ok(p) => cancel_order(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
+        Report::NAME => match parse(payload) {
+            Ok(p) => report_repair(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
+        TakeStep::NAME => match parse(payload) {
+            Ok(p) => take_step(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
+        UsePart::NAME => match parse(payload) {
+            Ok(p) => use_part(view, cmd, p),
             Err(error) => skip(name, &error),
         },
         _ => Ok(()),
@@ -211,6 +235,178 @@ fn cancel_order(view: &View<'_>, cmd: Queued, p: CancelOrder) -> Result<(), Stor
         )?;
     }
     Ok(())
+}
+
+/// The campus of the signed-in user, from their synced profile.
+fn campus_of(view: &View<'_>, user: UserId) -> Result<Option<uuid::Uuid>, StoreError> {
+    Ok(view
+        .get(&scope::user(user.0), PROFILE, user.0)?
+        .and_then(from_value::<houqin_shared::accounts::Me>)
+        .map(|me| me.campus_id.0))
+}
+
+/// The scopes on this device that hold a work order: the user's own and its zone's.
+fn work_order_scopes(
+    view: &View<'_>,
+    user: UserId,
+    id: uuid::Uuid,
+) -> Result<Vec<(String, WorkOrder)>, StoreError> {
+    let mut out = Vec::new();
+    let own = scope::user(user.0);
+    let mine = view
+        .get(&own, WORK_ORDER, id)?
+        .and_then(from_value::<WorkOrder>);
+    if let Some(w) = &mine {
+        if let Some(z) = w.zone_id {
+            let zone = scope::zone(z);
+            if let Some(zw) = view
+                .get(&zone, WORK_ORDER, id)?
+                .and_then(from_value::<WorkOrder>)
+            {
+                out.push((zone, zw));
+            }
+        }
+        out.push((own, w.clone()));
+    }
+    Ok(out)
+}
+
+/// `repairs.report`: the job shows at once, waiting to be sent (no number
+/// yet; the server dispatches it and sets its SLA clock).
+fn report_repair(view: &View<'_>, cmd: Queued, p: Report) -> Result<(), StoreError> {
+    let own = scope::user(cmd.user_id.0);
+    if view.get(&own, WORK_ORDER, p.id)?.is_some() {
+        return Ok(());
+    }
+    let sla = default_sla(p.category, p.urgency);
+    let at = cmd.created_at;
+    let w = WorkOrder {
+        id: p.id,
+        number: String::new(),
+        category: p.category,
+        urgency: p.urgency,
+        status: Status::Open,
+        building_id: p.building_id,
+        building_name: None,
+        room: p.room,
+        asset_id: None,
+        asset_code: p.asset_code,
+        zone_id: None,
+        description: p.description,
+        photos: p.photos,
+        after_photos: Vec::new(),
+        reporter_id: Some(cmd.user_id),
+        assignee_id: None,
+        assignee_name: None,
+        created_at: at,
+        updated_at: at,
+        respond_by: at + chrono::Duration::minutes(i64::from(sla.respond_minutes)),
+        resolve_by: at + chrono::Duration::minutes(i64::from(sla.resolve_minutes)),
+        responded_at: None,
+        completed_at: None,
+        closed_at: None,
+        escalation: 0,
+        pause_reason: None,
+        minutes: 0,
+        parts: Vec::new(),
+        rating: None,
+        comment: None,
+        reopened: 0,
+        history: vec![Event {
+            at,
+            actor_id: Some(cmd.user_id),
+            actor_name: None,
+            kind: "reported".into(),
+            note: String::new(),
+        }],
+    };
+    view.put(&own, WORK_ORDER, p.id, &to_value("a work order", &w)?)
+}
+
+/// `repairs.step`: the job moves on at once on this device, as far as it
+/// knows (the server decides; a completion always stands).
+fn take_step(view: &View<'_>, cmd: Queued, p: TakeStep) -> Result<(), StoreError> {
+    for (scope_name, mut w) in work_order_scopes(view, cmd.user_id, p.work_order_id)? {
+        let completing = matches!(p.step, Step::Complete { .. });
+        if !completing && !p.step.allowed_from(w.status) {
+            continue;
+        }
+        if completing && w.status.is_done() {
+            continue;
+        }
+        w.status = p.step.to();
+        w.updated_at = cmd.created_at;
+        match &p.step {
+            Step::Pause { reason } => w.pause_reason = Some(reason.trim().to_owned()),
+            Step::Resume => w.pause_reason = None,
+            Step::Complete {
+                minutes,
+                after_photos,
+                ..
+            } => {
+                w.completed_at = Some(cmd.created_at);
+                w.minutes += minutes;
+                w.after_photos = after_photos.clone();
+                w.pause_reason = None;
+            }
+            Step::Accept | Step::OnTheWay | Step::Start => {
+                w.responded_at = w.responded_at.or(Some(cmd.created_at));
+            }
+        }
+        w.history.push(Event {
+            at: cmd.created_at,
+            actor_id: Some(cmd.user_id),
+            actor_name: None,
+            kind: p.step.slug().into(),
+            note: String::new(),
+        });
+        view.put(
+            &scope_name,
+            WORK_ORDER,
+            w.id,
+            &to_value("a work order", &w)?,
+        )?;
+    }
+    Ok(())
+}
+
+/// `repairs.use_part`: the part shows on the job and the store's count goes
+/// down on this device.
+fn use_part(view: &View<'_>, cmd: Queued, p: UsePart) -> Result<(), StoreError> {
+    let Some(campus) = campus_of(view, cmd.user_id)? else {
+        return Ok(());
+    };
+    let store = scope::repairs(campus);
+    let Some(mut part) = view
+        .get(&store, PART, p.part_id)?
+        .and_then(from_value::<Part>)
+    else {
+        return Ok(());
+    };
+    let scopes = work_order_scopes(view, cmd.user_id, p.work_order_id)?;
+    if scopes
+        .iter()
+        .any(|(_, w)| w.parts.iter().any(|u| u.id == p.id))
+    {
+        return Ok(());
+    }
+    for (scope_name, mut w) in scopes {
+        w.parts.push(PartUse {
+            id: p.id,
+            part_id: part.id,
+            name: part.name.clone(),
+            quantity: p.quantity,
+            unit_cost: part.unit_cost,
+        });
+        view.put(
+            &scope_name,
+            WORK_ORDER,
+            w.id,
+            &to_value("a work order", &w)?,
+        )?;
+    }
+    part.stock -= i64::from(p.quantity);
+    view.put(&store, PART, part.id, &to_value("a part", &part)?)
 }
 
 /// `notifications.mark_read`: the user's listed notifications (all, when the

@@ -170,9 +170,9 @@ async fn photos_that_are_not_images_or_too_large_are_refused_and_nothing_is_kept
 
 /// HTTP until `down` is set; then nothing connects.
 #[derive(Debug)]
-struct Switch {
-    http: HttpTransport,
-    down: std::sync::atomic::AtomicBool,
+pub(super) struct Switch {
+    pub http: HttpTransport,
+    pub down: std::sync::atomic::AtomicBool,
 }
 
 impl Transport for Switch {

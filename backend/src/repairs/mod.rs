@@ -1,0 +1,839 @@
+//! Repairs (`houqin_shared::repairs`): work orders from report to
+//! acceptance. `jobs.rs` holds the synced commands (report with automatic
+//! dispatch, technicians' steps, parts, claim, reassignment, the reporter's
+//! verdict); `sla.rs` the housekeeping that escalates jobs at risk or late
+//! and closes completed ones nobody reviewed. This file: how a work order
+//! reads, where it syncs, and the REST reads.
+//!
+//! Where rows sync: a work order to its reporter's and its assignee's
+//! `user:{id}` and its building's `zone:{id}` (technicians and supervisors
+//! of the zone: their queue and the claim pool); the parts store and the
+//! technicians' profiles to `repairs:{campus}` (technicians, supervisors,
+//! managers), so a tablet can record parts offline.
+
+pub mod jobs;
+pub mod sla;
+
+use std::collections::HashMap;
+
+use axum::extract::State;
+use chrono::{DateTime, Utc};
+use houqin_shared::accounts::Role;
+use houqin_shared::ids::{BuildingId, UserId};
+use houqin_shared::repairs::{
+    Category, Event, Part, PartUse, SlaTarget, Status, TechnicianProfile, Urgency, WorkOrder,
+    default_sla,
+};
+use houqin_shared::services::Service;
+use houqin_shared::sync::entity::{PART, WORK_ORDER};
+use houqin_shared::sync::scope;
+use houqin_shared::text::LocalName;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::authz::Principal;
+use crate::entities::{
+    assets, buildings, part_uses, parts, repair_settings, sla_targets, technician_profiles,
+    user_roles, user_scopes, users, work_order_events, work_orders,
+};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Json, Path, Query};
+use crate::notifications::{self, NewNotification};
+use crate::state::AppState;
+use crate::sync::changes::Changes;
+
+/// The campus-wide repairs scope: parts and technicians.
+pub fn repairs_scope(campus: Uuid) -> String {
+    scope::repairs(campus)
+}
+
+/// Whether a session reads `repairs:{campus}`.
+pub fn reads_repairs_scope(roles: &[Role]) -> bool {
+    roles
+        .iter()
+        .any(|r| matches!(r, Role::Technician | Role::Supervisor | Role::Manager))
+}
+
+/// `photos` columns hold JSON arrays of hashes.
+fn hashes(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+pub(crate) fn to_json(list: &[String]) -> String {
+    serde_json::to_string(list).unwrap_or_else(|_| "[]".into())
+}
+
+/// A name for a person, for histories and lists.
+async fn names(
+    conn: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, String>, DbErr> {
+    let ids: Vec<Uuid> = ids.into_iter().collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect())
+}
+
+/// A work order as everyone reads it: with its place, people, parts and history.
+pub async fn view(conn: &impl ConnectionTrait, w: &work_orders::Model) -> Result<WorkOrder, DbErr> {
+    let building = match w.building_id {
+        Some(b) => buildings::Entity::find_by_id(b).one(conn).await?,
+        None => None,
+    };
+    let asset = match w.asset_id {
+        Some(a) => assets::Entity::find_by_id(a).one(conn).await?,
+        None => None,
+    };
+    let events = work_order_events::Entity::find()
+        .filter(work_order_events::Column::WorkOrderId.eq(w.id))
+        .order_by_asc(work_order_events::Column::At)
+        .order_by_asc(work_order_events::Column::Id)
+        .all(conn)
+        .await?;
+    let uses = part_uses::Entity::find()
+        .filter(part_uses::Column::WorkOrderId.eq(w.id))
+        .order_by_asc(part_uses::Column::CreatedAt)
+        .all(conn)
+        .await?;
+    let part_rows: HashMap<Uuid, parts::Model> = if uses.is_empty() {
+        HashMap::new()
+    } else {
+        parts::Entity::find()
+            .filter(parts::Column::Id.is_in(uses.iter().map(|u| u.part_id)))
+            .all(conn)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect()
+    };
+    let people = names(
+        conn,
+        events
+            .iter()
+            .filter_map(|e| e.actor_id)
+            .chain(w.assignee_id),
+    )
+    .await?;
+    Ok(WorkOrder {
+        id: w.id,
+        number: w.number.clone(),
+        category: Category::parse(&w.category).unwrap_or(Category::Other),
+        urgency: Urgency::parse(&w.urgency).unwrap_or(Urgency::Normal),
+        status: Status::parse(&w.status).unwrap_or(Status::Open),
+        building_id: w.building_id.map(BuildingId),
+        building_name: building.map(|b| LocalName::new(b.name_zh, b.name_en)),
+        room: w.room.clone(),
+        asset_id: w.asset_id,
+        asset_code: asset.map(|a| a.code),
+        zone_id: w.zone_id,
+        description: w.description.clone(),
+        photos: hashes(&w.photos),
+        after_photos: hashes(&w.after_photos),
+        reporter_id: w.reporter_id.map(UserId),
+        assignee_id: w.assignee_id.map(UserId),
+        assignee_name: w.assignee_id.and_then(|a| people.get(&a).cloned()),
+        created_at: w.created_at,
+        updated_at: w.updated_at,
+        respond_by: w.respond_by,
+        resolve_by: w.resolve_by,
+        responded_at: w.responded_at,
+        completed_at: w.completed_at,
+        closed_at: w.closed_at,
+        escalation: u8::try_from(w.escalation).unwrap_or(0),
+        pause_reason: w.pause_reason.clone(),
+        minutes: u32::try_from(w.minutes).unwrap_or(0),
+        parts: uses
+            .iter()
+            .map(|u| PartUse {
+                id: u.id,
+                part_id: u.part_id,
+                name: part_rows
+                    .get(&u.part_id)
+                    .map(|p| LocalName::new(p.name_zh.clone(), p.name_en.clone()))
+                    .unwrap_or_else(|| LocalName::new("", "")),
+                quantity: u32::try_from(u.quantity).unwrap_or(0),
+                unit_cost: u.unit_cost,
+            })
+            .collect(),
+        rating: w.rating.and_then(|r| u8::try_from(r).ok()),
+        comment: w.comment.clone(),
+        reopened: u32::try_from(w.reopened).unwrap_or(0),
+        history: events
+            .into_iter()
+            .map(|e| Event {
+                at: e.at,
+                actor_id: e.actor_id.map(UserId),
+                actor_name: e.actor_id.and_then(|a| people.get(&a).cloned()),
+                kind: e.kind,
+                note: e.note,
+            })
+            .collect(),
+    })
+}
+
+/// Writes the work order's current state to the scopes that hold it; `left`
+/// is a former assignee whose own scope it leaves.
+pub async fn publish(
+    conn: &impl ConnectionTrait,
+    changes: &mut Changes,
+    w: &work_orders::Model,
+    left: Option<Uuid>,
+) -> Result<WorkOrder, DbErr> {
+    let v = view(conn, w).await?;
+    let mut scopes: Vec<String> = Vec::new();
+    if let Some(r) = w.reporter_id {
+        scopes.push(scope::user(r));
+    }
+    if let Some(a) = w.assignee_id {
+        scopes.push(scope::user(a));
+    }
+    if let Some(z) = w.zone_id {
+        scopes.push(scope::zone(z));
+    }
+    scopes.sort();
+    scopes.dedup();
+    for s in scopes {
+        changes.put(s, WORK_ORDER, w.id, &v);
+    }
+    if let Some(old) = left
+        && Some(old) != w.assignee_id
+        && Some(old) != w.reporter_id
+    {
+        changes.delete(scope::user(old), WORK_ORDER, w.id);
+    }
+    Ok(v)
+}
+
+pub fn part_dto(p: &parts::Model) -> Part {
+    Part {
+        id: p.id,
+        code: p.code.clone(),
+        name: LocalName::new(p.name_zh.clone(), p.name_en.clone()),
+        unit: LocalName::new(p.unit_zh.clone(), p.unit_en.clone()),
+        stock: p.stock,
+        unit_cost: p.unit_cost,
+    }
+}
+
+pub fn profile_dto(t: &technician_profiles::Model, name: String) -> TechnicianProfile {
+    TechnicianProfile {
+        user_id: UserId(t.id),
+        display_name: name,
+        skills: t.skills.split(',').filter_map(Category::parse).collect(),
+        zones: t
+            .zones
+            .split(',')
+            .filter_map(|z| Uuid::parse_str(z).ok())
+            .collect(),
+        shift_days: u8::try_from(t.shift_days).unwrap_or(0),
+        shift_start: u16::try_from(t.shift_start).unwrap_or(0),
+        shift_end: u16::try_from(t.shift_end).unwrap_or(0),
+        active: t.active,
+    }
+}
+
+/// The rows of `repairs:{campus}` now (its first snapshot).
+pub async fn materialize(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
+    let mut rows = Vec::new();
+    for p in parts::Entity::find()
+        .filter(parts::Column::CampusId.eq(campus))
+        .all(conn)
+        .await?
+    {
+        rows.push((
+            PART,
+            p.id,
+            serde_json::to_value(part_dto(&p)).unwrap_or_default(),
+        ));
+    }
+    let techs = technician_profiles::Entity::find()
+        .filter(technician_profiles::Column::CampusId.eq(campus))
+        .all(conn)
+        .await?;
+    let people = names(conn, techs.iter().map(|t| t.id)).await?;
+    for t in techs {
+        let name = people.get(&t.id).cloned().unwrap_or_default();
+        rows.push((
+            houqin_shared::sync::entity::TECHNICIAN,
+            t.id,
+            serde_json::to_value(profile_dto(&t, name)).unwrap_or_default(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The work orders a user's own scope holds: reported by them or theirs to do.
+pub async fn user_rows(
+    conn: &impl ConnectionTrait,
+    user: Uuid,
+) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
+    let list = work_orders::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(work_orders::Column::ReporterId.eq(user))
+                .add(work_orders::Column::AssigneeId.eq(user)),
+        )
+        .all(conn)
+        .await?;
+    let mut rows = Vec::with_capacity(list.len());
+    for w in list {
+        let v = view(conn, &w).await?;
+        rows.push((
+            WORK_ORDER,
+            w.id,
+            serde_json::to_value(v).unwrap_or_default(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The work orders of a zone's buildings (its technicians' queue and pool).
+pub async fn zone_rows(
+    conn: &impl ConnectionTrait,
+    zone: Uuid,
+) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
+    let list = work_orders::Entity::find()
+        .filter(work_orders::Column::ZoneId.eq(zone))
+        .all(conn)
+        .await?;
+    let mut rows = Vec::with_capacity(list.len());
+    for w in list {
+        let v = view(conn, &w).await?;
+        rows.push((
+            WORK_ORDER,
+            w.id,
+            serde_json::to_value(v).unwrap_or_default(),
+        ));
+    }
+    Ok(rows)
+}
+
+/// The campus's target for a category and urgency (its own, else the default).
+pub async fn target(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+    category: Category,
+    urgency: Urgency,
+) -> Result<SlaTarget, DbErr> {
+    Ok(sla_targets::Entity::find()
+        .filter(sla_targets::Column::CampusId.eq(campus))
+        .filter(sla_targets::Column::Category.eq(category.slug()))
+        .filter(sla_targets::Column::Urgency.eq(urgency.slug()))
+        .one(conn)
+        .await?
+        .map(|t| SlaTarget {
+            category,
+            urgency,
+            respond_minutes: u32::try_from(t.respond_minutes).unwrap_or(60),
+            resolve_minutes: u32::try_from(t.resolve_minutes).unwrap_or(24 * 60),
+        })
+        .unwrap_or_else(|| default_sla(category, urgency)))
+}
+
+/// The campus's settings row, made on first use.
+pub(crate) async fn settings(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+) -> Result<repair_settings::Model, DbErr> {
+    repair_settings::Entity::insert(repair_settings::ActiveModel {
+        id: Set(campus),
+        campus_id: Set(campus),
+        auto_accept_days: Set(
+            i32::try_from(houqin_shared::repairs::DEFAULT_AUTO_ACCEPT_DAYS).unwrap_or(3),
+        ),
+        last_number: Set(0),
+    })
+    .on_conflict(
+        OnConflict::column(repair_settings::Column::Id)
+            .do_nothing()
+            .to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    repair_settings::Entity::find_by_id(campus)
+        .one(conn)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound("repair settings".into()))
+}
+
+/// The campus's next work order number, `R-000001` on (in the caller's transaction).
+pub(crate) async fn next_number(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+) -> Result<String, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait};
+    settings(conn, campus).await?;
+    repair_settings::Entity::update_many()
+        .col_expr(
+            repair_settings::Column::LastNumber,
+            Expr::col(repair_settings::Column::LastNumber).add(1),
+        )
+        .filter(repair_settings::Column::Id.eq(campus))
+        .exec(conn)
+        .await?;
+    let n = settings(conn, campus).await?.last_number;
+    Ok(format!("R-{n:06}"))
+}
+
+/// The users of a campus with `role`, narrowed to those scoped to `zone` when given.
+pub(crate) async fn people_with(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+    role: Role,
+    zone: Option<Uuid>,
+) -> Result<Vec<Uuid>, DbErr> {
+    let mut ids: Vec<Uuid> = user_roles::Entity::find()
+        .select_only()
+        .column(user_roles::Column::UserId)
+        .filter(user_roles::Column::CampusId.eq(campus))
+        .filter(user_roles::Column::Role.eq(role.as_str()))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if let Some(z) = zone {
+        let scoped: Vec<Uuid> = user_scopes::Entity::find()
+            .select_only()
+            .column(user_scopes::Column::UserId)
+            .filter(user_scopes::Column::Kind.eq("zone"))
+            .filter(user_scopes::Column::RefId.eq(z))
+            .into_tuple()
+            .all(conn)
+            .await?;
+        ids.retain(|u| scoped.contains(u));
+    }
+    Ok(ids)
+}
+
+/// Tells `user` about a work order (in the caller's transaction).
+pub(crate) async fn tell(
+    conn: &impl ConnectionTrait,
+    changes: &mut Changes,
+    w: &work_orders::Model,
+    user: Uuid,
+    title: LocalName,
+    body: LocalName,
+    at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    notifications::post(
+        conn,
+        changes,
+        NewNotification {
+            campus_id: w.campus_id,
+            user_id: user,
+            service: Some(Service::Repairs),
+            title,
+            body,
+            link: Some(format!("/repairs/{}", w.id)),
+            at,
+        },
+    )
+    .await
+    .map(drop)
+}
+
+/// Records what happened (in the caller's transaction).
+pub(crate) async fn record(
+    conn: &impl ConnectionTrait,
+    w: &work_orders::Model,
+    at: DateTime<Utc>,
+    actor: Option<Uuid>,
+    subject: Option<Uuid>,
+    kind: &str,
+    note: &str,
+) -> Result<(), DbErr> {
+    work_order_events::Entity::insert(work_order_events::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        campus_id: Set(w.campus_id),
+        work_order_id: Set(w.id),
+        at: Set(at),
+        actor_id: Set(actor),
+        subject_id: Set(subject),
+        kind: Set(kind.into()),
+        note: Set(note.chars().take(1200).collect()),
+    })
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn order_of(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+    id: Uuid,
+) -> ApiResult<work_orders::Model> {
+    work_orders::Entity::find_by_id(id)
+        .filter(work_orders::Column::CampusId.eq(campus))
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("work order"))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `mine` (reported by me; the default), `queue` (technicians: mine to
+    /// do and the pool of my zones), `all` (supervisors: their zones;
+    /// managers: the campus).
+    pub view: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+}
+
+/// Work orders, newest first (at most 500).
+#[utoipa::path(get, path = "/repairs", tag = "repairs", params(ListQuery),
+    responses((status = 200, body = Vec<WorkOrder>), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    p: Principal,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Vec<WorkOrder>>> {
+    let conn = &state.db.conn;
+    let zones: Vec<Uuid> = p
+        .scopes
+        .iter()
+        .filter_map(|s| match s {
+            houqin_shared::accounts::Scope::Zone(z) => Some(*z),
+            _ => None,
+        })
+        .collect();
+    let mut find =
+        work_orders::Entity::find().filter(work_orders::Column::CampusId.eq(p.campus_id));
+    find = match q.view.as_deref().unwrap_or("mine") {
+        "mine" => find.filter(work_orders::Column::ReporterId.eq(p.user_id)),
+        "queue" if p.has_role(Role::Technician) => find.filter(
+            sea_orm::Condition::any()
+                .add(work_orders::Column::AssigneeId.eq(p.user_id))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(work_orders::Column::Status.eq(Status::Open.slug()))
+                        .add(work_orders::Column::ZoneId.is_in(zones.clone())),
+                ),
+        ),
+        "all" if p.has_role(Role::Manager) || p.has_role(Role::Admin) => find,
+        "all" if p.has_role(Role::Supervisor) => {
+            find.filter(work_orders::Column::ZoneId.is_in(zones.clone()))
+        }
+        "queue" | "all" => return Err(ApiError::Forbidden),
+        _ => return Err(ApiError::validation("view", "must be mine, queue or all")),
+    };
+    if let Some(s) = &q.status {
+        let s = Status::parse(s).ok_or_else(|| ApiError::validation("status", "no such status"))?;
+        find = find.filter(work_orders::Column::Status.eq(s.slug()));
+    }
+    let rows = find
+        .order_by_desc(work_orders::Column::CreatedAt)
+        .limit(500)
+        .all(conn)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for w in &rows {
+        out.push(view(conn, w).await?);
+    }
+    Ok(Json(out))
+}
+
+/// Whether `p` may read this work order: its reporter, its assignee, the
+/// technicians and supervisors of its zone, managers.
+fn may_read(p: &Principal, w: &work_orders::Model) -> bool {
+    let in_zone = w
+        .zone_id
+        .is_some_and(|z| p.scopes.contains(&houqin_shared::accounts::Scope::Zone(z)));
+    w.reporter_id == Some(p.user_id)
+        || w.assignee_id == Some(p.user_id)
+        || p.has_role(Role::Manager)
+        || p.has_role(Role::Admin)
+        || ((p.has_role(Role::Technician) || p.has_role(Role::Supervisor)) && in_zone)
+}
+
+/// One work order with its history.
+#[utoipa::path(get, path = "/repairs/{id}", tag = "repairs",
+    params(("id" = Uuid, Path, description = "the work order")),
+    responses((status = 200, body = WorkOrder), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 404, body = houqin_shared::ApiErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+) -> ApiResult<Json<WorkOrder>> {
+    let w = order_of(&state.db.conn, p.campus_id, id).await?;
+    if !may_read(&p, &w) {
+        // Others' repairs are not theirs to know about.
+        return Err(ApiError::NotFound("work order"));
+    }
+    Ok(Json(view(&state.db.conn, &w).await?))
+}
+
+/// The parts store.
+#[utoipa::path(get, path = "/repairs/parts", tag = "repairs",
+    responses((status = 200, body = Vec<Part>), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody)))]
+pub async fn list_parts(State(state): State<AppState>, p: Principal) -> ApiResult<Json<Vec<Part>>> {
+    Ok(Json(
+        parts::Entity::find()
+            .filter(parts::Column::CampusId.eq(p.campus_id))
+            .order_by_asc(parts::Column::Code)
+            .all(&state.db.conn)
+            .await?
+            .iter()
+            .map(part_dto)
+            .collect(),
+    ))
+}
+
+/// An asset by its tag: what it is, where, its open work orders (to follow
+/// one instead of reporting it again) and its history.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct AssetView {
+    pub id: Uuid,
+    pub code: String,
+    pub category: Category,
+    pub name: LocalName,
+    pub building_id: BuildingId,
+    pub building_name: LocalName,
+    pub room: Option<String>,
+    pub open: Vec<WorkOrder>,
+    /// The last 20 work orders, newest first.
+    pub history: Vec<WorkOrder>,
+}
+
+#[utoipa::path(get, path = "/repairs/assets/{code}", tag = "repairs",
+    params(("code" = String, Path, description = "the asset's tag, HQ-…")),
+    responses((status = 200, body = AssetView), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 404, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn asset(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(code): Path<String>,
+) -> ApiResult<Json<AssetView>> {
+    houqin_shared::repairs::check_asset_code(&code)?;
+    let conn = &state.db.conn;
+    let a = assets::Entity::find()
+        .filter(assets::Column::CampusId.eq(p.campus_id))
+        .filter(assets::Column::Code.eq(&code))
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("asset"))?;
+    let b = buildings::Entity::find_by_id(a.building_id)
+        .one(conn)
+        .await?
+        .ok_or(ApiError::NotFound("building"))?;
+    let rows = work_orders::Entity::find()
+        .filter(work_orders::Column::AssetId.eq(a.id))
+        .order_by_desc(work_orders::Column::CreatedAt)
+        .limit(20)
+        .all(conn)
+        .await?;
+    let mut open = Vec::new();
+    let mut history = Vec::new();
+    for w in &rows {
+        let v = view(conn, w).await?;
+        if !v.status.is_done() {
+            open.push(v.clone());
+        }
+        history.push(v);
+    }
+    Ok(Json(AssetView {
+        id: a.id,
+        code: a.code,
+        category: Category::parse(&a.category).unwrap_or(Category::Other),
+        name: LocalName::new(a.name_zh, a.name_en),
+        building_id: BuildingId(b.id),
+        building_name: LocalName::new(b.name_zh, b.name_en),
+        room: a.room,
+        open,
+        history,
+    }))
+}
+
+/// The campus's technicians as dispatch sees them.
+#[utoipa::path(get, path = "/repairs/technicians", tag = "repairs",
+    responses((status = 200, body = Vec<TechnicianProfile>), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody)))]
+pub async fn technicians(
+    State(state): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<TechnicianProfile>>> {
+    let conn = &state.db.conn;
+    let techs = technician_profiles::Entity::find()
+        .filter(technician_profiles::Column::CampusId.eq(p.campus_id))
+        .all(conn)
+        .await?;
+    let people = names(conn, techs.iter().map(|t| t.id)).await?;
+    let mut out: Vec<TechnicianProfile> = techs
+        .iter()
+        .map(|t| profile_dto(t, people.get(&t.id).cloned().unwrap_or_default()))
+        .collect();
+    out.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    Ok(Json(out))
+}
+
+/// Sets what dispatch knows about a technician (managers): skills, zones, shift.
+#[utoipa::path(put, path = "/repairs/technicians/{id}", tag = "repairs", request_body = TechnicianProfile,
+    params(("id" = Uuid, Path, description = "the technician")),
+    responses((status = 200, body = TechnicianProfile), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody), (status = 404, body = houqin_shared::ApiErrorBody),
+        (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn put_technician(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<TechnicianProfile>,
+) -> ApiResult<Json<TechnicianProfile>> {
+    req.validate()?;
+    if req.user_id.0 != id {
+        return Err(ApiError::validation(
+            "user_id",
+            "must be the technician in the path",
+        ));
+    }
+    let tx = state.db.write().await?;
+    let techs = people_with(&*tx, p.campus_id, Role::Technician, None).await?;
+    if !techs.contains(&id) {
+        return Err(ApiError::NotFound("technician"));
+    }
+    for (i, z) in req.zones.iter().enumerate() {
+        let ok = crate::entities::zones::Entity::find_by_id(*z)
+            .filter(crate::entities::zones::Column::CampusId.eq(p.campus_id))
+            .one(&*tx)
+            .await?
+            .is_some();
+        if !ok {
+            return Err(ApiError::validation(format!("zones.{i}"), "no such zone"));
+        }
+    }
+    let row = technician_profiles::Model {
+        id,
+        campus_id: p.campus_id,
+        skills: req
+            .skills
+            .iter()
+            .map(|c| c.slug())
+            .collect::<Vec<_>>()
+            .join(","),
+        zones: req
+            .zones
+            .iter()
+            .map(Uuid::to_string)
+            .collect::<Vec<_>>()
+            .join(","),
+        shift_days: i16::from(req.shift_days),
+        shift_start: i16::try_from(req.shift_start).unwrap_or(0),
+        shift_end: i16::try_from(req.shift_end).unwrap_or(0),
+        active: req.active,
+    };
+    technician_profiles::Entity::insert(technician_profiles::ActiveModel::from(row.clone()))
+        .on_conflict(
+            OnConflict::column(technician_profiles::Column::Id)
+                .update_columns([
+                    technician_profiles::Column::Skills,
+                    technician_profiles::Column::Zones,
+                    technician_profiles::Column::ShiftDays,
+                    technician_profiles::Column::ShiftStart,
+                    technician_profiles::Column::ShiftEnd,
+                    technician_profiles::Column::Active,
+                ])
+                .to_owned(),
+        )
+        .exec_without_returning(&*tx)
+        .await?;
+    let name = names(&*tx, [id]).await?.remove(&id).unwrap_or_default();
+    let dto = profile_dto(&row, name);
+    let mut changes = Changes::default();
+    changes.put(
+        repairs_scope(p.campus_id),
+        houqin_shared::sync::entity::TECHNICIAN,
+        id,
+        &dto,
+    );
+    let now = state.clock.now();
+    let moved = crate::sync::changes::commit(&*tx, p.campus_id, changes, now).await?;
+    tx.commit().await?;
+    state.pokes.send(moved);
+    Ok(Json(dto))
+}
+
+/// The campus's SLA targets, every category and urgency.
+#[utoipa::path(get, path = "/repairs/sla", tag = "repairs",
+    responses((status = 200, body = Vec<SlaTarget>), (status = 401, body = houqin_shared::ApiErrorBody)))]
+pub async fn get_sla(
+    State(state): State<AppState>,
+    p: Principal,
+) -> ApiResult<Json<Vec<SlaTarget>>> {
+    let mut out = Vec::new();
+    for c in Category::ALL {
+        for u in Urgency::ALL {
+            out.push(target(&state.db.conn, p.campus_id, *c, *u).await?);
+        }
+    }
+    Ok(Json(out))
+}
+
+/// The body of `PUT /repairs/sla`.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+pub struct SetTargets {
+    pub targets: Vec<SlaTarget>,
+}
+
+/// Sets SLA targets (managers); jobs reported afterwards use them.
+#[utoipa::path(put, path = "/repairs/sla", tag = "repairs", request_body = SetTargets,
+    responses((status = 200, body = Vec<SlaTarget>), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 403, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn put_sla(
+    State(state): State<AppState>,
+    p: Principal,
+    Json(SetTargets { targets: req }): Json<SetTargets>,
+) -> ApiResult<Json<Vec<SlaTarget>>> {
+    if req.len() > Category::ALL.len() * Urgency::ALL.len() {
+        return Err(ApiError::validation(
+            "targets",
+            "one per category and urgency at most",
+        ));
+    }
+    for (i, t) in req.iter().enumerate() {
+        t.validate()
+            .map_err(|e| ApiError::validation(format!("targets.{i}.{}", e.field), e.message))?;
+    }
+    let tx = state.db.write().await?;
+    for t in &req {
+        sla_targets::Entity::insert(sla_targets::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            campus_id: Set(p.campus_id),
+            category: Set(t.category.slug().into()),
+            urgency: Set(t.urgency.slug().into()),
+            respond_minutes: Set(i32::try_from(t.respond_minutes).unwrap_or(i32::MAX)),
+            resolve_minutes: Set(i32::try_from(t.resolve_minutes).unwrap_or(i32::MAX)),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                sla_targets::Column::CampusId,
+                sla_targets::Column::Category,
+                sla_targets::Column::Urgency,
+            ])
+            .update_columns([
+                sla_targets::Column::RespondMinutes,
+                sla_targets::Column::ResolveMinutes,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(&*tx)
+        .await?;
+    }
+    tx.commit().await?;
+    get_sla(State(state), p).await
+}
