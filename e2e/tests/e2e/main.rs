@@ -11,6 +11,7 @@ mod desktop_login;
 mod web_dining;
 mod web_kiosk;
 mod web_login;
+mod web_repairs;
 mod web_screens;
 mod web_session;
 mod web_unreachable;

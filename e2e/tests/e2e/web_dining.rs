@@ -137,7 +137,10 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     )?;
 
     // The manager gives the dish the student ordered a photo and a tag; the
-    // student's menu shows the photo.
+    // student's menu shows the photo. (After the reloads the phone shows the
+    // meal of the browser's own time: choose lunch again.)
+    act::click(p, "dining-period-lunch").await?;
+    find::visible(p, "dining-dish").await?;
     let dish = find::js(
         p,
         "return document.querySelector('[data-testid=dining-dish]').dataset.dish;",

@@ -143,14 +143,14 @@ pub fn RepairsPage() -> impl IntoView {
             match api::repairs("mine").await {
                 Ok((l, s)) => {
                     saved.try_set(s);
-                    let me = use_session().user.get_untracked().map(|u| u.id);
+                    let me = session.user.get_untracked().map(|u| u.id);
                     mine.try_set(l.into_iter().filter(|w| w.reporter_id == me).collect());
                 }
                 Err(e) if session.check(&e) => return,
                 Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
             }
             if tech && let Ok((mut l, _)) = api::repairs("queue").await {
-                let me = use_session().user.get_untracked().map(|u| u.id);
+                let me = session.user.get_untracked().map(|u| u.id);
                 // Mine to do and the pool; the most urgent SLA first, then by place.
                 l.retain(|w| w.assignee_id == me || w.status == Status::Open);
                 l.retain(|w| w.status != Status::Closed);
@@ -351,6 +351,15 @@ fn JobSummary(job: WorkOrder) -> impl IntoView {
             <span class="list-row-sub" data-testid="repair-sla" data-sla=sla>{clock}</span>
             {job.assignee_name.clone().map(|n| view! { <span class="list-row-sub">{tx(Key::RepairTechnician)} ": " {n}</span> })}
             {job.pause_reason.clone().map(|r| view! { <span class="list-row-sub">{tx(Key::JobPaused)} ": " {r}</span> })}
+            {(!job.parts.is_empty()).then(|| {
+                let parts = job.parts.clone();
+                view! {
+                    <span class="list-row-sub" data-testid="repair-parts">
+                        {tx(Key::RepairPart)} ": "
+                        {move || parts.iter().map(|u| format!("{} × {}", local_name(&u.name, lang.get()), u.quantity)).collect::<Vec<_>>().join("、")}
+                    </span>
+                }
+            })}
             {(!job.photos.is_empty() || !job.after_photos.is_empty()).then(|| view! {
                 <ul class="photo-strip">
                     {job.photos.iter().chain(job.after_photos.iter()).cloned().enumerate().map(|(i, hash)| view! {

@@ -1,0 +1,178 @@
+//! A repair from report to acceptance in the web app: a student on a phone
+//! reports a leak with a photo; it is dispatched to the zone's technician,
+//! whose tablet shows it in the queue; they accept, start, record a part,
+//! complete with an after-photo; the student's phone shows it done and the
+//! student accepts it. Screens go to `e2e/screenshots/`.
+//!
+//! The server's clock is 10:00 campus time today: the technician is on shift.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use chrono::{NaiveTime, TimeZone};
+use houqin_e2e::browser::{Browser, Viewport};
+use houqin_e2e::{act, check, find, web};
+use houqin_server::testkit::TestOptions;
+use houqin_shared::clock::FakeClock;
+
+/// A building in the demo technician's zone, from the server's database.
+async fn building_in_technicians_zone(
+    server: &houqin_server::testkit::TestServer,
+) -> Result<String> {
+    use houqin_server::entities::{buildings, user_scopes, users};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let conn = &server.state.db.conn;
+    let tech = users::Entity::find()
+        .filter(users::Column::Username.eq("technician"))
+        .one(conn)
+        .await?
+        .context("the demo technician")?;
+    let zone = user_scopes::Entity::find()
+        .filter(user_scopes::Column::UserId.eq(tech.id))
+        .filter(user_scopes::Column::Kind.eq("zone"))
+        .one(conn)
+        .await?
+        .context("their zone")?
+        .ref_id;
+    let building = buildings::Entity::find()
+        .filter(buildings::Column::ZoneId.eq(zone))
+        .one(conn)
+        .await?
+        .context("a building in the zone")?;
+    Ok(building.id.to_string())
+}
+
+/// Sets a `<select>` (by test id) to `value` as a user would.
+async fn choose(client: &fantoccini::Client, id: &str, value: &str) -> Result<()> {
+    find::visible(client, id).await?;
+    find::js(
+        client,
+        "const s = document.querySelector(`[data-testid=${arguments[0]}]`); s.value = arguments[1]; \
+         s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+        vec![id.into(), value.into()],
+    )
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repair_from_report_to_acceptance() -> Result<()> {
+    let cst = chrono::FixedOffset::east_opt(8 * 3600).context("offset")?;
+    let today = houqin_shared::kiosk::campus_day(chrono::Utc::now());
+    let ten = cst
+        .from_local_datetime(&today.and_time(NaiveTime::from_hms_opt(10, 0, 0).context("time")?))
+        .single()
+        .context("a campus time")?
+        .with_timezone(&chrono::Utc);
+    let server = web::serve_app(TestOptions {
+        clock: Some(Arc::new(FakeClock::at(ten))),
+        ..TestOptions::default()
+    })
+    .await?;
+    let building = building_in_technicians_zone(&server).await?;
+    let picture = houqin_e2e::workspace::root().join("icons/128x128.png");
+
+    // The student reports a leak with a photo.
+    let phone = Browser::launch(Viewport::PHONE).await?;
+    let p = &phone.client;
+    act::open(p, &server.url).await?;
+    act::login(p, "student", "demo").await?;
+    act::open(p, &format!("{}/s/repairs", server.url)).await?;
+    choose(p, "repair-urgency", "high").await?;
+    choose(p, "repair-building", &building).await?;
+    act::fill(p, "repair-room", "302").await?;
+    act::fill(p, "repair-text", "洗手池下水管漏水").await?;
+    act::attach(p, "repair-photos", &picture).await?;
+    find::until(p, "the report's photo to upload", async || {
+        let n = find::js(
+            p,
+            "return document.querySelectorAll('[data-testid=repair-report] [data-testid=photo]').length;",
+            vec![],
+        )
+        .await?;
+        Ok(if n.as_u64() == Some(1) {
+            find::Seen::Ready(())
+        } else {
+            find::Seen::NotYet(format!("{n} photos"))
+        })
+    })
+    .await?;
+    act::click(p, "repair-send").await?;
+    check::attr_becomes(p, "repair-job", "data-status", "assigned").await?;
+
+    // The technician's tablet has it; they work it through.
+    let tablet = Browser::launch(Viewport::TABLET).await?;
+    let t = &tablet.client;
+    act::open(t, &server.url).await?;
+    act::login(t, "technician", "demo").await?;
+    act::open(t, &format!("{}/s/repairs", server.url)).await?;
+    check::attr_becomes(t, "queue-job", "data-status", "assigned").await?;
+    act::click(t, "job-accept").await?;
+    check::attr_becomes(t, "queue-job", "data-status", "accepted").await?;
+    act::click(t, "job-start").await?;
+    check::attr_becomes(t, "queue-job", "data-status", "in_progress").await?;
+    let valve = find::js(
+        t,
+        "const o = [...document.querySelectorAll('[data-testid=job-part] option')].find(o => o.textContent.includes('阀芯')); return o ? o.value : null;",
+        vec![],
+    )
+    .await?;
+    choose(
+        t,
+        "job-part",
+        valve.as_str().context("a valve in the store")?,
+    )
+    .await?;
+    act::click(t, "job-part-use").await?;
+    find::visible(t, "repair-parts").await?;
+    act::fill(t, "job-notes", "换了下水管和阀芯").await?;
+    act::fill(t, "job-minutes", "35").await?;
+    act::attach(t, "job-after-photos", &picture).await?;
+    find::until(t, "the after-photo to upload", async || {
+        let n = find::js(
+            t,
+            "return document.querySelectorAll('[data-testid=queue-job] form [data-testid=photo], [data-testid=queue-job] .photo-input [data-testid=photo]').length;",
+            vec![],
+        )
+        .await?;
+        Ok(if n.as_u64() == Some(1) {
+            find::Seen::Ready(())
+        } else {
+            find::Seen::NotYet(format!("{n} photos"))
+        })
+    })
+    .await?;
+    act::rest_pointer(t).await?;
+    let png = check::settled_screenshot(t).await?;
+    check::save_screenshot(
+        "web-technician-repair-tablet",
+        &png,
+        Some((Viewport::TABLET.width, Viewport::TABLET.height)),
+    )?;
+    act::click(t, "job-complete").await?;
+    check::attr_becomes(t, "queue-job", "data-status", "completed").await?;
+
+    // The student sees it done, with the SLA met, and accepts it.
+    act::reload(p).await?;
+    check::attr_becomes(p, "repair-job", "data-status", "completed").await?;
+    check::attr_becomes(p, "repair-sla", "data-sla", "met").await?;
+    find::js(
+        p,
+        "document.querySelector('[data-testid=repair-job]').scrollIntoView({block: 'center'}); return true;",
+        vec![],
+    )
+    .await?;
+    act::rest_pointer(p).await?;
+    let png = check::settled_screenshot(p).await?;
+    check::save_screenshot(
+        "web-student-repair-phone",
+        &png,
+        Some((Viewport::PHONE.width, Viewport::PHONE.height)),
+    )?;
+    act::click(p, "repair-accept").await?;
+    check::attr_becomes(p, "repair-job", "data-status", "closed").await?;
+
+    phone.close().await?;
+    tablet.close().await?;
+    Ok(())
+}
