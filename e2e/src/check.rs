@@ -218,3 +218,21 @@ pub fn save_screenshot(name: &str, png_bytes: &[u8], size: Option<(u32, u32)>) -
     }
     Ok(path)
 }
+
+/// Waits until `n` photos (elements matching `selector`) are on the page.
+pub async fn photos_shown(client: &Client, selector: &str, n: u64) -> Result<()> {
+    find::until(client, &format!("{n} photo(s) at {selector}"), async || {
+        let shown = find::js(
+            client,
+            "return document.querySelectorAll(arguments[0]).length;",
+            vec![selector.into()],
+        )
+        .await?;
+        Ok(if shown.as_u64() == Some(n) {
+            Seen::Ready(())
+        } else {
+            Seen::NotYet(format!("{shown} shown"))
+        })
+    })
+    .await
+}

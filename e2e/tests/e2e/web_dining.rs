@@ -157,7 +157,7 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     .await?;
     let picture = houqin_e2e::workspace::root().join("icons/128x128.png");
     act::attach(k, "dish-photo", &picture).await?;
-    photos_shown(k, "[data-testid=dish-editor] [data-testid=photo]", 1).await?;
+    check::photos_shown(k, "[data-testid=dish-editor] [data-testid=photo]", 1).await?;
     act::click(k, "dish-save").await?;
     let shown = format!("[data-testid=dining-dish][data-dish='{dish}'] [data-testid=photo]");
     act::reload(p).await?;
@@ -195,11 +195,11 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     act::fill(k, "inspection-inspector", "区市场监管局").await?;
     act::fill(k, "inspection-notes", "后厨整洁，留样齐全").await?;
     act::attach(k, "inspection-photos", &picture).await?;
-    photos_shown(k, "[data-testid=inspection-form] [data-testid=photo]", 1).await?;
+    check::photos_shown(k, "[data-testid=inspection-form] [data-testid=photo]", 1).await?;
     act::click(k, "inspection-save").await?;
     act::reload(p).await?;
     check::attr_becomes(p, "inspection", "data-result", "pass").await?;
-    photos_shown(p, "[data-testid=inspection] [data-testid=photo]", 1).await?;
+    check::photos_shown(p, "[data-testid=inspection] [data-testid=photo]", 1).await?;
 
     // The manager closes the canteen for a date; it shows after a reload.
     find::js(
@@ -234,22 +234,4 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     phone.close().await?;
     kiosk.close().await?;
     Ok(())
-}
-
-/// Waits until `n` photos matching `selector` are on the page.
-async fn photos_shown(client: &fantoccini::Client, selector: &str, n: u64) -> Result<()> {
-    find::until(client, &format!("{n} photo(s) at {selector}"), async || {
-        let shown = find::js(
-            client,
-            "return document.querySelectorAll(arguments[0]).length;",
-            vec![selector.into()],
-        )
-        .await?;
-        Ok(if shown.as_u64() == Some(n) {
-            find::Seen::Ready(())
-        } else {
-            find::Seen::NotYet(format!("{shown} shown"))
-        })
-    })
-    .await
 }

@@ -83,20 +83,7 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
     act::fill(p, "repair-room", "302").await?;
     act::fill(p, "repair-text", "洗手池下水管漏水").await?;
     act::attach(p, "repair-photos", &picture).await?;
-    find::until(p, "the report's photo to upload", async || {
-        let n = find::js(
-            p,
-            "return document.querySelectorAll('[data-testid=repair-report] [data-testid=photo]').length;",
-            vec![],
-        )
-        .await?;
-        Ok(if n.as_u64() == Some(1) {
-            find::Seen::Ready(())
-        } else {
-            find::Seen::NotYet(format!("{n} photos"))
-        })
-    })
-    .await?;
+    check::photos_shown(p, "[data-testid=repair-report] [data-testid=photo]", 1).await?;
     act::click(p, "repair-send").await?;
     check::attr_becomes(p, "repair-job", "data-status", "assigned").await?;
 
@@ -128,20 +115,7 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
     act::fill(t, "job-notes", "换了下水管和阀芯").await?;
     act::fill(t, "job-minutes", "35").await?;
     act::attach(t, "job-after-photos", &picture).await?;
-    find::until(t, "the after-photo to upload", async || {
-        let n = find::js(
-            t,
-            "return document.querySelectorAll('[data-testid=queue-job] form [data-testid=photo], [data-testid=queue-job] .photo-input [data-testid=photo]').length;",
-            vec![],
-        )
-        .await?;
-        Ok(if n.as_u64() == Some(1) {
-            find::Seen::Ready(())
-        } else {
-            find::Seen::NotYet(format!("{n} photos"))
-        })
-    })
-    .await?;
+    check::photos_shown(t, "[data-testid=queue-job] form [data-testid=photo], [data-testid=queue-job] .photo-input [data-testid=photo]", 1).await?;
     act::rest_pointer(t).await?;
     let png = check::settled_screenshot(t).await?;
     check::save_screenshot(
