@@ -710,6 +710,27 @@ pub async fn repair_review(req: houqin_shared::repairs::Review) -> Result<(), Ap
     repair_command(path, encode(&req.verdict)?, &req).await
 }
 
+/// What a tagged asset is, for anyone who scanned its tag (no session).
+pub async fn public_asset(code: &str) -> Result<Value, ApiError> {
+    browser::call_public(Method::Get, &format!("/repairs/public/{code}"), None).await
+}
+
+/// Reports a tagged asset without signing in; answers the repair's number
+/// and whether the report joined one already open.
+pub async fn public_report(
+    code: &str,
+    urgency: houqin_shared::repairs::Urgency,
+    description: String,
+) -> Result<(String, bool), ApiError> {
+    let body = serde_json::json!({"id": uuid::Uuid::now_v7(), "urgency": urgency, "description": description});
+    let v =
+        browser::call_public(Method::Post, &format!("/repairs/public/{code}"), Some(body)).await?;
+    Ok((
+        v["number"].as_str().unwrap_or_default().to_owned(),
+        v["joined"].as_bool().unwrap_or(false),
+    ))
+}
+
 /// Takeout deliveries waiting for a courier, and the caller's own.
 pub async fn deliveries() -> Result<Vec<houqin_shared::dining::Delivery>, ApiError> {
     call(Method::Get, "/deliveries", None).await

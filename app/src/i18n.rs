@@ -525,6 +525,11 @@ keys! {
     SlaMinutes => "{} 分钟", "{} min";
     SlaHours => "{} 小时", "{} h";
     SlaDays => "{} 天", "{} days";
+    RepairTagOpen => "这台设备已有正在处理的报修：{}。你的描述会记入其中。", "This already has a repair under way: {}. Your words will be added to it.";
+    RepairTagPrivacy => "无需登录，也不记录你的姓名。", "No sign-in needed; your name is not recorded.";
+    RepairTagSignIn => "登录后可上传照片并跟踪进度", "Sign in to add photos and follow the repair";
+    RepairTagSent => "已提交，报修编号 {}。谢谢！", "Sent: repair {}. Thank you!";
+    RepairTagJoined => "已记入正在处理的报修 {}。谢谢！", "Added to repair {}, already under way. Thank you!";
     KioskQueueFailed => "已收款，但菜品没能加入窗口队列（可能已售罄），请人工安排。", "Paid, but the dishes could not join the window's queue (perhaps sold out); arrange it by hand.";
     PayCodeTitle => "付款码", "Pay code";
     PayCodeNote => "在窗口出示给收银员扫码。付款码每 30 秒更新一次，只能用一次；校园卡挂失时也能使用。",

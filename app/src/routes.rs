@@ -16,6 +16,9 @@ const SERVICE_PARAM: &str = "service";
 const NOTIFICATIONS: &str = "notifications";
 const ME: &str = "me";
 const SYNC: &str = "sync";
+/// A repair asset's tag page (its QR code's link); no sign-in.
+const REPORT: &str = "report";
+const CODE_PARAM: &str = "code";
 /// Some hosts open the app at its file name rather than at `/`.
 const INDEX_FILE: &str = "index.html";
 
@@ -90,6 +93,10 @@ pub fn AppRouter() -> impl IntoView {
         <Router>
             <Routes fallback=|| view! { <pages::not_found::NotFoundPage /> }>
                 <RouteDef path=StaticSegment(LOGIN) view=pages::accounts::login::LoginPage />
+                <RouteDef
+                    path=(StaticSegment(REPORT), ParamSegment(CODE_PARAM))
+                    view=pages::report_tag::ReportTagPage
+                />
                 <RouteDef path=StaticSegment(INDEX_FILE) view=|| view! { <Redirect path=Route::Home.path() /> } />
                 <ParentRoute path=StaticSegment("") view=Shell>
                     <RouteDef path=StaticSegment("") view=pages::home::RoleHome />

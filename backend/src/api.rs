@@ -154,6 +154,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(repairs::get))
         .routes(routes!(repairs::list_parts))
         .routes(routes!(repairs::asset))
+        .routes(routes!(repairs::public::sheet))
+        .routes(routes!(repairs::public::asset, repairs::public::report))
         .routes(routes!(repairs::technicians))
         .routes(routes!(repairs::put_technician))
         .routes(routes!(repairs::get_sla))

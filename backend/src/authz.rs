@@ -155,6 +155,14 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
             Roles(&[Role::Supervisor, Role::Manager, Role::Admin])
         }
         ("PUT", "/api/v1/repairs/technicians/{id}" | "/api/v1/repairs/sla") => Roles(MANAGERS),
+        // A tag's QR code in a public space: anyone may report it, no account.
+        ("GET" | "POST", "/api/v1/repairs/public/{code}") => Public,
+        ("GET", "/api/v1/repairs/assets/sheet") => Roles(&[
+            Role::Technician,
+            Role::Supervisor,
+            Role::Manager,
+            Role::Admin,
+        ]),
         // The canteen office: settlement, reconciliation, exports, offline policy.
         ("GET", "/api/v1/payments/reconciliation" | "/api/v1/payments/reconciliation/export")
         | ("POST", "/api/v1/payments/settlements")

@@ -216,6 +216,15 @@ pub(super) fn sync_status() -> SyncStatus {
     }
 }
 
+/// A call that needs no session (a public page, e.g. a tag's report form).
+pub(super) async fn call_public(
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> Result<Value, ApiError> {
+    send(method, path, body, None).await
+}
+
 /// Asks the server whether it is up (no session needed), which records
 /// whether it can be reached.
 pub(super) async fn probe() -> Result<(), ApiError> {

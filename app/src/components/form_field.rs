@@ -89,3 +89,23 @@ pub fn TextField(
         </div>
     }
 }
+
+/// A labelled multi-line field; `value` is two-way.
+#[component]
+pub fn TextArea(
+    id: String,
+    label: Key,
+    value: RwSignal<String>,
+    #[prop(optional)] testid: Option<&'static str>,
+    #[prop(default = 3)] rows: u32,
+    #[prop(default = 1000)] maxlength: u32,
+) -> impl IntoView {
+    let for_id = id.clone();
+    view! {
+        <label class="field" for=for_id>
+            <span class="field-label">{tx(label)}</span>
+            <textarea id=id class="field-input" data-testid=testid rows=rows maxlength=maxlength
+                prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))></textarea>
+        </label>
+    }
+}

@@ -5,5 +5,6 @@ pub mod cashier;
 pub mod home;
 pub mod not_found;
 pub mod notifications;
+pub mod report_tag;
 pub mod services;
 pub mod sync;

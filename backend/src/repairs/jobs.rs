@@ -130,128 +130,138 @@ impl Command for Report {
         Report::validate(self).map(drop)
     }
 
-    /// Records the job with its SLA deadlines and dispatches it: to the
-    /// least loaded technician with the skill, the zone and the shift, or to
-    /// the pool when there is none.
     async fn apply(self, ctx: &mut Ctx<'_>) -> ApiResult<()> {
-        let campus = ctx.actor.campus_id;
-        let photos = Report::validate(&self)?;
-        if work_orders::Entity::find_by_id(self.id)
-            .one(ctx.tx)
-            .await?
-            .is_some()
-        {
-            return Err(ApiError::Conflict {
-                message: "this work order id was used before".into(),
-                field: Some("id".into()),
-            });
-        }
-        crate::attachments::require_complete(ctx.tx, campus, &photos, "photos").await?;
-        let asset = match &self.asset_code {
-            Some(code) => Some(
-                assets::Entity::find()
-                    .filter(assets::Column::CampusId.eq(campus))
-                    .filter(assets::Column::Code.eq(code))
-                    .one(ctx.tx)
-                    .await?
-                    .ok_or_else(|| ApiError::validation("asset_code", "no asset has this tag"))?,
-            ),
-            None => None,
-        };
-        let building_id = asset
-            .as_ref()
-            .map(|a| a.building_id)
-            .or(self.building_id.map(|b| b.0))
-            .ok_or_else(|| ApiError::validation("building_id", "name a building"))?;
-        let building = buildings::Entity::find_by_id(building_id)
-            .filter(buildings::Column::CampusId.eq(campus))
-            .one(ctx.tx)
-            .await?
-            .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
-        let room = self
-            .room
-            .clone()
-            .map(|r| r.trim().to_owned())
-            .or_else(|| asset.as_ref().and_then(|a| a.room.clone()));
-        let sla = target(ctx.tx, campus, self.category, self.urgency).await?;
-        let now = ctx.now;
-        let mut w = work_orders::Model {
-            id: self.id,
-            campus_id: campus,
-            number: next_number(ctx.tx, campus).await?,
-            category: self.category.slug().into(),
-            urgency: self.urgency.slug().into(),
-            status: Status::Open.slug().into(),
-            building_id: Some(building.id),
-            room,
-            asset_id: asset.as_ref().map(|a| a.id),
-            zone_id: building.zone_id,
-            description: self.description.trim().to_owned(),
-            photos: to_json(&self.photos),
-            after_photos: "[]".into(),
-            reporter_id: Some(ctx.actor.user_id),
-            assignee_id: None,
-            completed_by: None,
-            created_at: now,
-            updated_at: now,
-            respond_by: now + chrono::Duration::minutes(i64::from(sla.respond_minutes)),
-            resolve_by: now + chrono::Duration::minutes(i64::from(sla.resolve_minutes)),
-            responded_at: None,
-            completed_at: None,
-            closed_at: None,
-            escalation: 0,
-            pause_reason: None,
-            minutes: 0,
-            rating: None,
-            comment: None,
-            reopened: 0,
-        };
-        record(
+        let reporter = Some(ctx.actor.user_id);
+        create(
             ctx.tx,
-            &w,
-            now,
-            Some(ctx.actor.user_id),
-            None,
-            "reported",
-            "",
+            &mut ctx.changes,
+            ctx.actor.campus_id,
+            reporter,
+            &self,
+            ctx.now,
         )
         .await?;
-        let chosen = choose_technician(
-            &candidates(ctx.tx, campus).await?,
-            self.category,
-            building.zone_id,
-            now,
-            MAX_AUTO_LOAD,
-        );
-        if let Some(tech) = chosen {
-            w.assignee_id = Some(tech.0);
-            w.status = Status::Assigned.slug().into();
-        }
-        work_orders::Entity::insert(work_orders::ActiveModel::from(w.clone()))
-            .exec_without_returning(ctx.tx)
-            .await?;
-        if let Some(tech) = chosen {
-            record(ctx.tx, &w, now, None, Some(tech.0), "dispatched", "").await?;
-            tell(
-                ctx.tx,
-                &mut ctx.changes,
-                &w,
-                tech.0,
-                LocalName::new(
-                    format!("新维修单 {}", w.number),
-                    format!("New repair job {}", w.number),
-                ),
-                LocalName::new(
-                    format!("{} {}", building.name_zh, w.description),
-                    format!("{} {}", building.name_en, w.description),
-                ),
-                now,
-            )
-            .await?;
-        }
-        publish(ctx.tx, &mut ctx.changes, &w, None).await?;
         Ok(())
     }
+}
+
+/// Records a reported job with its SLA deadlines and dispatches it: to the
+/// least loaded technician with the skill, the zone and the shift, or to
+/// the pool when there is none. `reporter: None` — reported anonymously.
+pub(crate) async fn create(
+    tx: &sea_orm::DatabaseTransaction,
+    changes: &mut crate::sync::changes::Changes,
+    campus: Uuid,
+    reporter: Option<Uuid>,
+    report: &Report,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<work_orders::Model> {
+    let photos = report.validate()?;
+    if work_orders::Entity::find_by_id(report.id)
+        .one(tx)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::Conflict {
+            message: "this work order id was used before".into(),
+            field: Some("id".into()),
+        });
+    }
+    crate::attachments::require_complete(tx, campus, &photos, "photos").await?;
+    let asset = match &report.asset_code {
+        Some(code) => Some(
+            assets::Entity::find()
+                .filter(assets::Column::CampusId.eq(campus))
+                .filter(assets::Column::Code.eq(code))
+                .one(tx)
+                .await?
+                .ok_or_else(|| ApiError::validation("asset_code", "no asset has this tag"))?,
+        ),
+        None => None,
+    };
+    let building_id = asset
+        .as_ref()
+        .map(|a| a.building_id)
+        .or(report.building_id.map(|b| b.0))
+        .ok_or_else(|| ApiError::validation("building_id", "name a building"))?;
+    let building = buildings::Entity::find_by_id(building_id)
+        .filter(buildings::Column::CampusId.eq(campus))
+        .one(tx)
+        .await?
+        .ok_or_else(|| ApiError::validation("building_id", "no such building"))?;
+    let room = report
+        .room
+        .clone()
+        .map(|r| r.trim().to_owned())
+        .or_else(|| asset.as_ref().and_then(|a| a.room.clone()));
+    let sla = target(tx, campus, report.category, report.urgency).await?;
+    let mut w = work_orders::Model {
+        id: report.id,
+        campus_id: campus,
+        number: next_number(tx, campus).await?,
+        category: report.category.slug().into(),
+        urgency: report.urgency.slug().into(),
+        status: Status::Open.slug().into(),
+        building_id: Some(building.id),
+        room,
+        asset_id: asset.as_ref().map(|a| a.id),
+        zone_id: building.zone_id,
+        description: report.description.trim().to_owned(),
+        photos: to_json(&report.photos),
+        after_photos: "[]".into(),
+        reporter_id: reporter,
+        assignee_id: None,
+        completed_by: None,
+        created_at: now,
+        updated_at: now,
+        respond_by: now + chrono::Duration::minutes(i64::from(sla.respond_minutes)),
+        resolve_by: now + chrono::Duration::minutes(i64::from(sla.resolve_minutes)),
+        responded_at: None,
+        completed_at: None,
+        closed_at: None,
+        escalation: 0,
+        pause_reason: None,
+        minutes: 0,
+        rating: None,
+        comment: None,
+        reopened: 0,
+    };
+    record(tx, &w, now, reporter, None, "reported", "").await?;
+    let chosen = choose_technician(
+        &candidates(tx, campus).await?,
+        report.category,
+        building.zone_id,
+        now,
+        MAX_AUTO_LOAD,
+    );
+    if let Some(tech) = chosen {
+        w.assignee_id = Some(tech.0);
+        w.status = Status::Assigned.slug().into();
+    }
+    work_orders::Entity::insert(work_orders::ActiveModel::from(w.clone()))
+        .exec_without_returning(tx)
+        .await?;
+    if let Some(tech) = chosen {
+        record(tx, &w, now, None, Some(tech.0), "dispatched", "").await?;
+        tell(
+            tx,
+            changes,
+            &w,
+            tech.0,
+            LocalName::new(
+                format!("新维修单 {}", w.number),
+                format!("New repair job {}", w.number),
+            ),
+            LocalName::new(
+                format!("{} {}", building.name_zh, w.description),
+                format!("{} {}", building.name_en, w.description),
+            ),
+            now,
+        )
+        .await?;
+    }
+    publish(tx, changes, &w, None).await?;
+    Ok(w)
 }
 
 /// Whether `user` was ever given this job (dispatched, claimed, reassigned to).

@@ -12,6 +12,7 @@
 //! managers), so a tablet can record parts offline.
 
 pub mod jobs;
+pub mod public;
 pub mod sla;
 
 use std::collections::HashMap;

@@ -130,6 +130,13 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::Only(&["supervisor", "manager", "admin"]),
     ),
     ("PUT", "/api/v1/repairs/technicians/{id}", MANAGERS),
+    ("GET", "/api/v1/repairs/public/{code}", Who::Anyone),
+    ("POST", "/api/v1/repairs/public/{code}", Who::Anyone),
+    (
+        "GET",
+        "/api/v1/repairs/assets/sheet",
+        Who::Only(&["technician", "supervisor", "manager", "admin"]),
+    ),
     ("GET", "/api/v1/dining/dashboard", MANAGERS),
     ("GET", "/api/v1/dining/dashboard/export", MANAGERS),
     (

@@ -756,6 +756,14 @@ async fn bad_input(db: TestDb) {
         ),
         (
             "POST",
+            "/api/v1/repairs/public/{code}",
+            "/repairs/public/HQ-000001".to_string(),
+            json!({"id": rand(), "urgency": "low", "description": " "}),
+            "description",
+            None,
+        ),
+        (
+            "POST",
             "/api/v1/repairs/{id}/steps",
             format!("/repairs/{}/steps", rand()),
             json!({"step": "pause", "reason": ""}),

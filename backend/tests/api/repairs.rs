@@ -561,6 +561,95 @@ async fn repairs(db: TestDb) {
         .await
         .expect_error(422, "validation");
 
+    // A passer-by scans the tag in a public space: no account. The asset
+    // has an open repair, so the report joins it (its words in the
+    // history); once nothing is open, a new anonymous job is made.
+    let seen = api
+        .call(
+            reqwest::Method::GET,
+            "/repairs/public/HQ-000001",
+            None,
+            crate::support::Body::None,
+        )
+        .await;
+    assert_eq!(seen.expect(200)["open"][0], by_tag["number"]);
+    assert!(seen.body.get("reporter_id").is_none(), "nothing personal");
+    let anonymous =
+        |words: &str| json!({"id": Uuid::now_v7(), "urgency": "normal", "description": words});
+    let joined = api
+        .post(
+            "/repairs/public/HQ-000001",
+            None,
+            anonymous("热水器漏电，小心"),
+        )
+        .await;
+    assert_eq!(
+        (
+            joined.expect(200)["number"].clone(),
+            joined.body["joined"].clone()
+        ),
+        (by_tag["number"].clone(), json!(true))
+    );
+    let history = api
+        .get(
+            &format!("/repairs/{}", by_tag["id"].as_str().expect("id")),
+            &manager,
+        )
+        .await
+        .expect(200)["history"]
+        .to_string();
+    assert!(
+        history.contains("reported_again") && history.contains("热水器漏电"),
+        "{history}"
+    );
+    let fresh = api
+        .post("/repairs/public/HQ-000002", None, anonymous("空调不制冷"))
+        .await;
+    assert_eq!(fresh.expect(201)["joined"], false);
+    let number = fresh.body["number"].clone();
+    let all = api
+        .get("/repairs?view=all", &manager)
+        .await
+        .expect(200)
+        .clone();
+    let made = all
+        .as_array()
+        .expect("all")
+        .iter()
+        .find(|w| w["number"] == number)
+        .expect("the anonymous job")
+        .clone();
+    assert!(
+        made["reporter_id"].is_null() && made["asset_code"] == "HQ-000002",
+        "{made}"
+    );
+    for (code, body, status) in [
+        ("HQ-999999", anonymous("x"), 404),
+        ("hq-1", anonymous("x"), 422),
+        ("HQ-000002", anonymous(""), 422),
+    ] {
+        let r = api
+            .post(&format!("/repairs/public/{code}"), None, body)
+            .await;
+        assert_eq!(r.status.as_u16(), status, "{code}: {r:?}");
+    }
+
+    // The printable sheet of a building's tags: a QR code per asset,
+    // linking to its public report page.
+    let asset_building = asset["building_id"].as_str().expect("id");
+    let sheet = api
+        .get(
+            &format!("/repairs/assets/sheet?building_id={asset_building}"),
+            &technician,
+        )
+        .await;
+    let html = String::from_utf8(sheet.bytes.clone()).expect("utf-8");
+    assert_eq!(sheet.status.as_u16(), 200);
+    assert!(
+        html.contains("HQ-000001") && html.contains("<svg") && html.contains("/report/HQ-000001"),
+        "{html}"
+    );
+
     // Others' repairs stay private.
     let stranger = api.login("staff").await;
     api.get(&format!("/repairs/{id}"), &stranger)

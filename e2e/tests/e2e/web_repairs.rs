@@ -2,7 +2,8 @@
 //! reports a leak with a photo; it is dispatched to the zone's technician,
 //! whose tablet shows it in the queue; they accept, start, record a part,
 //! complete with an after-photo; the student's phone shows it done and the
-//! student accepts it. Screens go to `e2e/screenshots/`.
+//! student accepts it. Signed out, a passer-by reports a tagged asset from
+//! its QR code's page. Screens go to `e2e/screenshots/`.
 //!
 //! The server's clock is 10:00 campus time today: the technician is on shift.
 
@@ -145,6 +146,21 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
     )?;
     act::click(p, "repair-accept").await?;
     check::attr_becomes(p, "repair-job", "data-status", "closed").await?;
+
+    // Signed out, a passer-by scans a tag in a corridor: no account needed.
+    act::logout(p).await?;
+    act::open(p, &format!("{}/report/HQ-000002", server.url)).await?;
+    find::visible(p, "report-tag-asset").await?;
+    act::fill(p, "tag-text", "空调不制冷，一直滴水").await?;
+    act::click(p, "tag-send").await?;
+    check::attr_becomes(p, "tag-sent", "data-joined", "false").await?;
+    act::rest_pointer(p).await?;
+    let png = check::settled_screenshot(p).await?;
+    check::save_screenshot(
+        "web-public-report-phone",
+        &png,
+        Some((Viewport::PHONE.width, Viewport::PHONE.height)),
+    )?;
 
     phone.close().await?;
     tablet.close().await?;

@@ -20,6 +20,7 @@ use uuid::Uuid;
 use crate::api;
 use crate::components::button::{Button, ButtonKind};
 use crate::components::card::Card;
+use crate::components::form_field::TextArea;
 use crate::components::photo::{Photo, PhotoInput};
 use crate::components::shell::MAIN_ID;
 use crate::components::toast::ToastKind;
@@ -44,7 +45,7 @@ pub(crate) fn category_key(c: Category) -> Key {
     }
 }
 
-fn urgency_key(u: Urgency) -> Key {
+pub(crate) fn urgency_key(u: Urgency) -> Key {
     match u {
         Urgency::Low => Key::UrgencyLow,
         Urgency::Normal => Key::UrgencyNormal,
@@ -215,6 +216,12 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
             }
         });
     };
+    // Opened from a tag's page (`?tag=HQ-…`): the tag is filled in and looked up.
+    let query = leptos_router::hooks::use_query_map();
+    if let Some(t) = query.with_untracked(|q| q.get("tag")) {
+        tag.set(t);
+        look_up();
+    }
     let send = move |_| {
         let code = tag.get_untracked().trim().to_uppercase();
         let room_text = room.get_untracked().trim().to_owned();
@@ -320,11 +327,7 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                         </label>
                     </div>
                 })}
-                <label class="field" for="repair-text">
-                    <span class="field-label">{tx(Key::RepairWhat)}</span>
-                    <textarea id="repair-text" class="field-input" data-testid="repair-text" rows="3" maxlength="1000"
-                        prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev))></textarea>
-                </label>
+                <TextArea id="repair-text".to_owned() label=Key::RepairWhat value=text testid="repair-text" />
                 <PhotoInput id="repair-photos" label=Key::RepairPhotos photos=photos max=houqin_shared::repairs::MAX_PHOTOS testid="repair-photos" />
                 <Button kind=ButtonKind::Primary testid="repair-send" on:click=send>{tx(Key::RepairSend)}</Button>
             </div>
@@ -574,11 +577,7 @@ fn QueueCard(
                                     <Button kind=ButtonKind::Secondary testid="job-part-use" on:click=draw>{tx(Key::RepairUsePart)}</Button>
                                 </div>
                                 <div class="form">
-                                    <label class="field" for=format!("notes-{id}")>
-                                        <span class="field-label">{tx(Key::RepairDone)}</span>
-                                        <textarea id=format!("notes-{id}") class="field-input" data-testid="job-notes" rows="2" maxlength="1000"
-                                            prop:value=move || notes.get() on:input=move |ev| notes.set(event_target_value(&ev))></textarea>
-                                    </label>
+                                    <TextArea id=format!("notes-{id}") label=Key::RepairDone value=notes testid="job-notes" rows=2 />
                                     <label class="field" for=format!("minutes-{id}")>
                                         <span class="field-label">{tx(Key::RepairMinutes)}</span>
                                         <input id=format!("minutes-{id}") class="field-input" inputmode="numeric" data-testid="job-minutes"
