@@ -157,6 +157,56 @@ async fn seed_db(db: &Db, scale: &Scale, now: chrono::DateTime<chrono::Utc>) {
 }
 
 impl TestServer {
+    /// Access tokens for `people`, valid for `ttl`, made without
+    /// `/auth/login` (thousands of argon2 verifications would take minutes
+    /// on a 2-core runner and measure nothing a benchmark is about): each
+    /// gets a session row like login's (without its audit row) and a token
+    /// signed with the server's key, so every request still passes the
+    /// ordinary authentication (signature, session row, user, roles).
+    pub async fn mint_tokens(
+        &self,
+        people: &[crate::entities::users::Model],
+        ttl: Duration,
+    ) -> Vec<String> {
+        use crate::accounts::tokens::{AccessClaims, new_refresh_token};
+        use crate::entities::sessions;
+        use sea_orm::{EntityTrait, Set};
+        let now = self.state.clock.now();
+        let exp = (now + ttl).timestamp();
+        let mut rows = Vec::new();
+        let mut tokens = Vec::new();
+        for u in people {
+            let sid = uuid::Uuid::now_v7();
+            let (_, refresh_hash) = new_refresh_token(sid);
+            rows.push(sessions::ActiveModel {
+                id: Set(sid),
+                campus_id: Set(u.campus_id),
+                user_id: Set(u.id),
+                device_id: Set(Some(format!("bench-{}", u.username))),
+                device_public_key: Set(None),
+                refresh_hash: Set(refresh_hash),
+                refresh_expires_at: Set(now + Duration::days(30)),
+                created_at: Set(now),
+                last_used_at: Set(now),
+                revoked_at: Set(None),
+            });
+            tokens.push(self.state.keys.sign(&AccessClaims {
+                sid,
+                uid: u.id,
+                exp,
+            }));
+        }
+        let tx = self.state.db.write().await.expect("begin");
+        for chunk in rows.chunks(500) {
+            sessions::Entity::insert_many(chunk.to_vec())
+                .exec_without_returning(&*tx)
+                .await
+                .expect("sessions");
+        }
+        tx.commit().await.expect("commit");
+        tokens
+    }
+
     pub async fn start(opts: TestOptions) -> TestServer {
         // Server errors always reach the test's captured output, so a failing
         // test shows why the server answered 500; more with

@@ -10,6 +10,7 @@ mod dining;
 mod example;
 mod idle_rss;
 mod payments;
+mod repairs;
 mod report;
 mod sync;
 mod wasm_size;
@@ -78,6 +79,11 @@ pub const SCENARIOS: &[Scenario] = &[
         name: "dining",
         about: "lunch rush at 10× speed: 4,000 students ordering ahead and paying in 30 simulated minutes across 20 windows, kiosk sales alongside; p50/p99, failed operations, slots overbooked",
         run: dining::run,
+    },
+    Scenario {
+        name: "repairs",
+        about: "a storm at 30× speed: 1,000 faults reported in a simulated hour, dispatched automatically; dispatch latency p50/p99, share dispatched, failed reports",
+        run: repairs::run,
     },
 ];
 

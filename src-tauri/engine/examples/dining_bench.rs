@@ -7,7 +7,7 @@
 //! while the 20 windows' kiosks sell to walk-in customers alongside (a
 //! walk-in order and a card charge every 30 simulated seconds at each
 //! window). The server runs on an injected clock that goes 10× real time
-//! ([`RushClock`]), so the 30 simulated minutes take 3 real ones; it starts
+//! ([`FastClock`]), so the 30 simulated minutes take 3 real ones; it starts
 //! at 10:25 (the server seeds on it, the day's portions are prepared, the
 //! cashiers sign in) and each request is sent on its schedule whether or not
 //! earlier ones have answered (open loop).
@@ -42,14 +42,13 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use houqin_server::accounts::tokens::{AccessClaims, new_refresh_token};
 use houqin_server::entities::{
-    canteen_windows, cards, ledger_accounts, order_lines, orders, portions, sessions, slot_loads,
-    users, wallets,
+    canteen_windows, cards, ledger_accounts, order_lines, orders, portions, slot_loads, users,
+    wallets,
 };
 use houqin_server::seed::Scale;
 use houqin_server::testkit::{TestDb, TestOptions, TestServer};
@@ -59,9 +58,13 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use reqwest::StatusCode;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+#[path = "common/mod.rs"]
+mod common;
+use common::{FastClock, figure, percentile};
 
 /// How much faster than real time the server's clock goes.
 const SPEED: u32 = 10;
@@ -74,21 +77,6 @@ const KIOSK_EVERY_SECS: i64 = 30;
 /// the 10:40 slot: 16 slots × 12 × 20 windows = 3,840 places for 4,000.)
 const LEAD_MINUTES: i64 = 10;
 const SEED: u64 = 0x4c55_4e43_4832_3032;
-
-fn figure(name: &str, value: f64, unit: &str, note: &str) {
-    println!(
-        "{}",
-        json!({"name": name, "value": value, "unit": unit, "note": note})
-    );
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -109,45 +97,6 @@ fn clock_start() -> DateTime<Utc> {
 /// 10:30 campus time: lunch opens, the rush begins.
 fn rush_start() -> DateTime<Utc> {
     clock_start() + chrono::Duration::minutes(5)
-}
-
-/// The server's clock: stands at 10:25 until [`RushClock::go`], then goes
-/// `SPEED`× real time: `now = start + real elapsed × SPEED`.
-#[derive(Debug)]
-struct RushClock {
-    start: DateTime<Utc>,
-    origin: OnceLock<Instant>,
-}
-
-impl RushClock {
-    fn new(start: DateTime<Utc>) -> RushClock {
-        RushClock {
-            start,
-            origin: OnceLock::new(),
-        }
-    }
-
-    fn go(&self) -> Instant {
-        *self.origin.get_or_init(Instant::now)
-    }
-
-    /// The real instant the clock shows `at`.
-    fn instant_of(&self, at: DateTime<Utc>) -> Instant {
-        let sim = (at - self.start).to_std().unwrap_or_default();
-        self.go() + sim / SPEED
-    }
-}
-
-impl Clock for RushClock {
-    fn now(&self) -> DateTime<Utc> {
-        match self.origin.get() {
-            None => self.start,
-            Some(origin) => {
-                let sim = origin.elapsed() * SPEED;
-                self.start + chrono::Duration::from_std(sim).unwrap_or_default()
-            }
-        }
-    }
 }
 
 /// A canteen's lunch as its menu says: each dish's window and price, and
@@ -195,7 +144,7 @@ impl Menu {
 struct Rush {
     http: reqwest::Client,
     base: String,
-    clock: Arc<RushClock>,
+    clock: Arc<FastClock>,
     /// Every window and its canteen.
     windows: Vec<(Uuid, Uuid)>,
     stats: Mutex<Stats>,
@@ -611,45 +560,6 @@ async fn login(http: &reqwest::Client, base: &str, username: &str) -> String {
         .to_string()
 }
 
-/// A session and a signed access token for each of `people`, made in
-/// process (see the module's docs: why logins are minted).
-async fn mint_sessions(server: &TestServer, people: &[users::Model]) -> Vec<String> {
-    let now = server.state.clock.now();
-    let exp = (now + chrono::Duration::hours(6)).timestamp();
-    let mut rows = Vec::new();
-    let mut tokens = Vec::new();
-    for u in people {
-        let sid = Uuid::now_v7();
-        let (_, refresh_hash) = new_refresh_token(sid);
-        rows.push(sessions::ActiveModel {
-            id: Set(sid),
-            campus_id: Set(u.campus_id),
-            user_id: Set(u.id),
-            device_id: Set(Some(format!("bench-{}", u.username))),
-            device_public_key: Set(None),
-            refresh_hash: Set(refresh_hash),
-            refresh_expires_at: Set(now + chrono::Duration::days(30)),
-            created_at: Set(now),
-            last_used_at: Set(now),
-            revoked_at: Set(None),
-        });
-        tokens.push(server.state.keys.sign(&AccessClaims {
-            sid,
-            uid: u.id,
-            exp,
-        }));
-    }
-    let tx = server.state.db.write().await.expect("begin");
-    for chunk in rows.chunks(500) {
-        sessions::Entity::insert_many(chunk.to_vec())
-            .exec_without_returning(&*tx)
-            .await
-            .expect("sessions");
-    }
-    tx.commit().await.expect("commit");
-    tokens
-}
-
 /// Card uids of students who can afford a kiosk meal beside their order
 /// (¥100 or more: an order is at most ¥35, a kiosk meal at most ¥17.50),
 /// shuffled.
@@ -779,7 +689,7 @@ async fn check(server: &TestServer, placed: &[Uuid]) -> Check {
 
 async fn lunch_rush(db: &str, kind: TestDb) {
     let setup = Instant::now();
-    let clock = Arc::new(RushClock::new(clock_start()));
+    let clock = Arc::new(FastClock::new(clock_start(), SPEED));
     let server = TestServer::start(TestOptions {
         db: kind,
         scale: Scale::default(),
@@ -810,7 +720,9 @@ async fn lunch_rush(db: &str, kind: TestDb) {
         .collect();
     windows.sort();
     let mut rng = ChaCha8Rng::seed_from_u64(SEED);
-    let tokens = mint_sessions(&server, &students).await;
+    let tokens = server
+        .mint_tokens(&students, chrono::Duration::hours(6))
+        .await;
     let payers = kiosk_payers(&server, &students, &mut rng).await;
     let http = reqwest::Client::new();
     let base = format!("{}/api/v1", server.url);

@@ -36,27 +36,16 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+#[path = "common/mod.rs"]
+mod common;
+use common::{figure, percentile};
+
 const KIOSKS: usize = 16;
 const PAYMENTS: usize = 3_000;
 const HALF_LOAD_SECS: u64 = 6;
 const TAPS: usize = 40;
 const MASTER: [u8; 16] = *b"bench-kiosk-mstr";
 const SLOTS: (&str, &str) = ("Virtual PCD 00 00", "Virtual PCD 00 01");
-
-fn figure(name: &str, value: f64, unit: &str, note: &str) {
-    println!(
-        "{}",
-        json!({"name": name, "value": value, "unit": unit, "note": note})
-    );
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
 
 struct Payer1 {
     user: Uuid,

@@ -19,12 +19,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-fn figure(name: &str, value: f64, unit: &str, note: &str) {
-    println!(
-        "{}",
-        json!({"name": name, "value": value, "unit": unit, "note": note})
-    );
-}
+#[path = "common/mod.rs"]
+mod common;
+use common::figure;
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("houqin-bench-{tag}-{}", Uuid::now_v7()));
