@@ -731,6 +731,41 @@ pub async fn public_report(
     ))
 }
 
+/// The managers' repair figures for a range of campus days.
+pub async fn repair_dashboard(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> Result<houqin_shared::repairs::RepairDashboard, ApiError> {
+    call(
+        Method::Get,
+        &format!("/repairs/dashboard?from={from}&to={to}"),
+        None,
+    )
+    .await
+}
+
+/// A month's technician performance and piece-rate pay (`2026-12`).
+pub async fn repair_pay(month: &str) -> Result<Vec<houqin_shared::repairs::PayLine>, ApiError> {
+    call(Method::Get, &format!("/repairs/pay?month={month}"), None).await
+}
+
+/// A repairs file (browser only): `dashboard/export?…` or `pay?…`, with `format` added.
+pub async fn download_repairs(query: &str, format: &str, filename: &str) -> Result<(), ApiError> {
+    match host() {
+        Host::Browser => {
+            browser::download(
+                &format!("/repairs/{query}&format={format}"),
+                &format!("{filename}.{format}"),
+            )
+            .await
+        }
+        Host::Tauri => Err(ApiError::from_code(
+            ErrorCode::Validation,
+            "exports download in the web app",
+        )),
+    }
+}
+
 /// Takeout deliveries waiting for a courier, and the caller's own.
 pub async fn deliveries() -> Result<Vec<houqin_shared::dining::Delivery>, ApiError> {
     call(Method::Get, "/deliveries", None).await

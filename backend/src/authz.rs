@@ -154,7 +154,13 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         ("POST", "/api/v1/repairs/{id}/reassign") | ("GET", "/api/v1/repairs/technicians") => {
             Roles(&[Role::Supervisor, Role::Manager, Role::Admin])
         }
-        ("PUT", "/api/v1/repairs/technicians/{id}" | "/api/v1/repairs/sla") => Roles(MANAGERS),
+        ("PUT", "/api/v1/repairs/technicians/{id}" | "/api/v1/repairs/sla")
+        | (
+            "GET",
+            "/api/v1/repairs/dashboard"
+            | "/api/v1/repairs/dashboard/export"
+            | "/api/v1/repairs/pay",
+        ) => Roles(MANAGERS),
         // A tag's QR code in a public space: anyone may report it, no account.
         ("GET" | "POST", "/api/v1/repairs/public/{code}") => Public,
         ("GET", "/api/v1/repairs/assets/sheet") => Roles(&[

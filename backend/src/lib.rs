@@ -14,6 +14,7 @@ pub mod dining;
 pub mod directory;
 pub mod entities;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod http;
 pub mod ledger;

@@ -674,6 +674,79 @@ pub fn choose_technician(
 /// A technician never holds more than this many jobs by automatic dispatch.
 pub const MAX_AUTO_LOAD: u32 = 8;
 
+/// One line of the managers' figures: a building, category or technician.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Breakdown {
+    /// A building's or category's slug, or a technician's id.
+    pub key: String,
+    pub name: LocalName,
+    /// Jobs not done now.
+    pub backlog: u32,
+    /// Jobs completed in the range.
+    pub completed: u32,
+    /// Mean minutes from report to completion.
+    pub mttr_minutes: Option<u32>,
+    /// Completed in time, in percent.
+    pub sla_met_pct: Option<u32>,
+    /// Completed jobs that had been reopened, in percent.
+    pub reopened_pct: Option<u32>,
+}
+
+/// `GET /repairs/dashboard`: the managers' view of a range of campus days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RepairDashboard {
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub from: chrono::NaiveDate,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub to: chrono::NaiveDate,
+    pub reported: u32,
+    pub total: Breakdown,
+    pub by_category: Vec<Breakdown>,
+    pub by_building: Vec<Breakdown>,
+    pub by_technician: Vec<Breakdown>,
+}
+
+/// Fen paid per completed job, by urgency (the campus's piece rates).
+pub fn piece_rate(urgency: Urgency) -> i64 {
+    match urgency {
+        Urgency::Low => 2_000,
+        Urgency::Normal => 3_000,
+        Urgency::High => 4_500,
+        Urgency::Emergency => 6_000,
+    }
+}
+
+/// A technician's month: jobs, time, ratings, SLA and piece-rate pay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PayLine {
+    pub technician_id: UserId,
+    pub name: String,
+    pub completed: u32,
+    pub minutes: u32,
+    /// Average stars ×10, of rated jobs.
+    pub rating_tenths: Option<u32>,
+    pub sla_met_pct: Option<u32>,
+    pub reopened: u32,
+    /// Fen: each completed job's piece rate by urgency; a job rated 5 earns
+    /// a fifth more, a job reopened half.
+    pub pay: i64,
+}
+
+/// One completed job's pay.
+pub fn job_pay(urgency: Urgency, stars: Option<u8>, reopened: bool) -> i64 {
+    let base = piece_rate(urgency);
+    if reopened {
+        base / 2
+    } else if stars == Some(5) {
+        base + base / 5
+    } else {
+        base
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -835,6 +908,13 @@ mod tests {
         };
         assert_eq!(many.validate().unwrap_err().field, "photos");
         assert!(check_asset_code("HQ-0001A").is_ok());
+    }
+
+    #[test]
+    fn pay_follows_urgency_rating_and_reopening() {
+        assert_eq!(job_pay(Urgency::Normal, Some(4), false), 3_000);
+        assert_eq!(job_pay(Urgency::Normal, Some(5), false), 3_600);
+        assert_eq!(job_pay(Urgency::Emergency, None, true), 3_000);
     }
 
     #[test]

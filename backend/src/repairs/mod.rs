@@ -11,6 +11,7 @@
 //! technicians' profiles to `repairs:{campus}` (technicians, supervisors,
 //! managers), so a tablet can record parts offline.
 
+pub mod dashboard;
 pub mod jobs;
 pub mod public;
 pub mod sla;

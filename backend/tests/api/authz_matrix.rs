@@ -130,6 +130,9 @@ const MATRIX: &[(&str, &str, Who)] = &[
         Who::Only(&["supervisor", "manager", "admin"]),
     ),
     ("PUT", "/api/v1/repairs/technicians/{id}", MANAGERS),
+    ("GET", "/api/v1/repairs/dashboard", MANAGERS),
+    ("GET", "/api/v1/repairs/dashboard/export", MANAGERS),
+    ("GET", "/api/v1/repairs/pay", MANAGERS),
     ("GET", "/api/v1/repairs/public/{code}", Who::Anyone),
     ("POST", "/api/v1/repairs/public/{code}", Who::Anyone),
     (

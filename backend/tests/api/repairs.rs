@@ -762,6 +762,76 @@ async fn repairs(db: TestDb) {
         "refused writes changed nothing"
     );
 
+    // The managers' figures: backlog, completed, time to repair, SLA and
+    // reopen rate, by category, building and technician; the month's
+    // piece-rate pay; both as files.
+    let d = api
+        .get("/repairs/dashboard?from=2026-11-30&to=2026-12-31", &manager)
+        .await
+        .expect(200)
+        .clone();
+    assert!(
+        d["total"]["completed"].as_i64().is_some_and(|n| n >= 2),
+        "{d}"
+    );
+    assert!(
+        d["total"]["backlog"].as_i64().is_some_and(|n| n >= 1),
+        "{d}"
+    );
+    assert!(d["total"]["mttr_minutes"].is_number(), "{d}");
+    let plumbing = d["by_category"]
+        .as_array()
+        .expect("categories")
+        .iter()
+        .find(|b| b["key"] == "plumbing")
+        .expect("plumbing")
+        .clone();
+    assert_eq!(
+        plumbing["reopened_pct"], 50,
+        "one of two plumbing jobs was reopened: {plumbing}"
+    );
+    let mine = d["by_technician"]
+        .as_array()
+        .expect("technicians")
+        .iter()
+        .find(|b| b["key"] == tech_id)
+        .expect("the demo technician")
+        .clone();
+    assert!(mine["completed"].as_i64().is_some_and(|n| n >= 2), "{mine}");
+    let pay = api
+        .get("/repairs/pay?month=2026-12", &manager)
+        .await
+        .expect(200)
+        .clone();
+    let line = pay
+        .as_array()
+        .expect("lines")
+        .iter()
+        .find(|l| l["technician_id"] == tech_id)
+        .expect("their pay")
+        .clone();
+    // A high job reopened (half of 45 yuan) and a low one (20 yuan).
+    assert_eq!(line["pay"], 2_250 + 2_000, "{line}");
+    assert_eq!(line["rating_tenths"], 40, "{line}");
+    for path in [
+        "/repairs/dashboard/export?from=2026-11-30&to=2026-12-31&format=csv",
+        "/repairs/pay?month=2026-12&format=csv",
+    ] {
+        let csv = api.get(path, &manager).await;
+        let text = String::from_utf8(csv.bytes.clone()).expect("utf-8");
+        assert!(text.starts_with('\u{FEFF}'), "{path}: {text}");
+    }
+    let xlsx = api
+        .get("/repairs/pay?month=2026-12&format=xlsx", &manager)
+        .await;
+    assert!(xlsx.bytes.starts_with(b"PK"));
+    api.get("/repairs/pay?month=December", &manager)
+        .await
+        .expect_error(422, "validation");
+    api.get("/repairs/dashboard?from=2026-12-31&to=2026-12-01", &manager)
+        .await
+        .expect_error(422, "validation");
+
     // Managers set targets; later reports use them.
     api.put(
         "/repairs/sla",

@@ -147,6 +147,26 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
     act::click(p, "repair-accept").await?;
     check::attr_becomes(p, "repair-job", "data-status", "closed").await?;
 
+    // The manager's figures count it, with charts and the month's pay.
+    act::logout(t).await?;
+    act::login(t, "manager", "demo").await?;
+    act::open(t, &format!("{}/s/repairs", server.url)).await?;
+    check::attr_becomes(t, "repair-dash-summary", "data-completed", "1").await?;
+    find::visible(t, "repair-by-category").await?;
+    find::js(
+        t,
+        "document.querySelector('[data-testid=repair-dashboard]').scrollIntoView({block: 'start'}); return true;",
+        vec![],
+    )
+    .await?;
+    act::rest_pointer(t).await?;
+    let png = check::settled_screenshot(t).await?;
+    check::save_screenshot(
+        "web-manager-repairs-tablet",
+        &png,
+        Some((Viewport::TABLET.width, Viewport::TABLET.height)),
+    )?;
+
     // Signed out, a passer-by scans a tag in a corridor: no account needed.
     act::logout(p).await?;
     act::open(p, &format!("{}/report/HQ-000002", server.url)).await?;

@@ -20,7 +20,7 @@ use crate::session::use_session;
 /// Bars as SVG: one per (label, value), scaled to the largest; the values
 /// are also in the title of each bar and in the table beside it for
 /// screen readers.
-fn bars(id: &'static str, items: Vec<(String, u32)>) -> impl IntoView {
+pub(crate) fn bars(id: &'static str, items: Vec<(String, u32)>) -> impl IntoView {
     let max = items.iter().map(|(_, v)| *v).max().unwrap_or(0).max(1);
     // At least eight bars' room: one bar is not drawn wall to wall.
     let n = (items.len() as u32).max(8);

@@ -171,6 +171,7 @@ pub fn RepairsPage() -> impl IntoView {
             <ReportCard on_reported=bump />
             <MineCard jobs=mine on_change=bump />
             {move || (has(Role::Supervisor) || has(Role::Manager) || has(Role::Admin)).then(|| view! { <OfficeCard jobs=all on_change=bump /> })}
+            {move || (has(Role::Manager) || has(Role::Admin)).then(|| view! { <RepairDashboardCard /> })}
         </main>
     }
 }
@@ -611,6 +612,7 @@ fn OfficeCard(
     view! {
         <Card testid="repair-office" labelled_by="repair-office-title">
             <h2 id="repair-office-title" class="card-title">{tx(Key::RepairAll)}</h2>
+            {move || jobs.with(|l| l.iter().all(|j| j.status.is_done())).then(|| view! { <p class="muted">{tx(Key::RepairQueueEmpty)}</p> })}
             <ul class="list">
                 {move || jobs.get().into_iter().filter(|j| !j.status.is_done()).map(|job| {
                     let id = job.id;
@@ -657,6 +659,155 @@ fn OfficeCard(
                     }
                 }).collect_view()}
             </ul>
+        </Card>
+    }
+}
+
+/// Managers: the figures for a range of days with charts, the month's
+/// pay, and their exports.
+#[component]
+fn RepairDashboardCard() -> impl IntoView {
+    let session = use_session();
+    let lang = use_i18n().lang;
+    let today = houqin_shared::kiosk::campus_day(now());
+    let from = RwSignal::new(today - chrono::Duration::days(29));
+    let to = RwSignal::new(today);
+    let month = RwSignal::new(today.format("%Y-%m").to_string());
+    let data = RwSignal::new(None::<houqin_shared::repairs::RepairDashboard>);
+    let pay = RwSignal::new(Vec::<houqin_shared::repairs::PayLine>::new());
+    Effect::new(move |_| {
+        let (f, t) = (from.get(), to.get());
+        spawn_local(async move {
+            match api::repair_dashboard(f, t).await {
+                Ok(d) => {
+                    data.try_set(Some(d));
+                }
+                Err(e) if session.check(&e) => {}
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+        });
+    });
+    Effect::new(move |_| {
+        let m = month.get();
+        spawn_local(async move {
+            if let Ok(l) = api::repair_pay(&m).await {
+                pay.try_set(l);
+            }
+        });
+    });
+    let export = move |what: &'static str, format: &'static str| {
+        let (query, name) = if what == "pay" {
+            let m = month.get_untracked();
+            (format!("pay?month={m}"), format!("houqin-repair-pay-{m}"))
+        } else {
+            let (f, t) = (from.get_untracked(), to.get_untracked());
+            (
+                format!("dashboard/export?from={f}&to={t}"),
+                format!("houqin-repairs-{f}-{t}"),
+            )
+        };
+        spawn_local(async move {
+            if let Err(e) = api::download_repairs(&query, format, &name).await
+                && !session.check(&e)
+            {
+                session.toaster.show(error_key(&e), ToastKind::Error);
+            }
+        });
+    };
+    let date = |signal: RwSignal<chrono::NaiveDate>, id: &'static str, label: Key| {
+        view! {
+            <label class="field-inline" for=id>
+                <span class="field-label">{tx(label)}</span>
+                <input id=id class="field-input" type="date" data-testid=id
+                    prop:value=move || signal.get().to_string()
+                    on:change=move |ev| {
+                        if let Ok(d) = chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
+                            signal.set(d);
+                        }
+                    } />
+            </label>
+        }
+    };
+    view! {
+        <Card testid="repair-dashboard" labelled_by="repair-dashboard-title">
+            <h2 id="repair-dashboard-title" class="card-title">{tx(Key::RepairDashTitle)}</h2>
+            <div class="office-controls">
+                {date(from, "repair-dash-from", Key::StatementFrom)}
+                {date(to, "repair-dash-to", Key::StatementTo)}
+                {api::can_download().then(|| view! {
+                    <Button kind=ButtonKind::Secondary testid="repair-export-csv" on:click=move |_| export("dashboard", "csv")>{tx(Key::OfficeExportCsv)}</Button>
+                    <Button kind=ButtonKind::Secondary testid="repair-export-xlsx" on:click=move |_| export("dashboard", "xlsx")>{tx(Key::OfficeExportXlsx)}</Button>
+                })}
+            </div>
+            {move || data.get().map(|d| {
+                let lang = lang.get();
+                let t = &d.total;
+                let mut parts = vec![
+                    fill(Key::RepairDashSummary.text(lang), d.reported),
+                    fill(Key::RepairDashBacklog.text(lang), t.backlog),
+                    fill(Key::RepairDashCompleted.text(lang), t.completed),
+                ];
+                if let Some(m) = t.mttr_minutes { parts.push(fill(Key::RepairDashMttr.text(lang), m)); }
+                if let Some(p) = t.sla_met_pct { parts.push(fill(Key::RepairDashSla.text(lang), p)); }
+                if let Some(p) = t.reopened_pct { parts.push(fill(Key::RepairDashReopened.text(lang), p)); }
+                let cats: Vec<(String, u32)> = d.by_category.iter().map(|b| (local_name(&b.name, lang), b.completed)).collect();
+                let techs: Vec<(String, u32)> = d.by_technician.iter().take(12).map(|b| (local_name(&b.name, lang).chars().take(3).collect(), b.completed)).collect();
+                view! {
+                    <p data-testid="repair-dash-summary" data-completed=t.completed data-backlog=t.backlog>{parts.join(" · ")}</p>
+                    <div class="charts">
+                        <figure>
+                            <figcaption>{tx(Key::RepairDashByCategory)}</figcaption>
+                            {super::dining_dashboard::bars("repair-by-category", cats)}
+                        </figure>
+                        <figure>
+                            <figcaption>{tx(Key::RepairDashByTechnician)}</figcaption>
+                            {super::dining_dashboard::bars("repair-by-technician", techs)}
+                        </figure>
+                    </div>
+                    <h3 class="card-subtitle">{tx(Key::RepairDashByBuilding)}</h3>
+                    <ol class="list" data-testid="repair-by-building">
+                        {d.by_building.iter().take(10).map(|b| {
+                            let line = format!(
+                                "{} · {} · {}",
+                                fill(Key::RepairDashBacklog.text(lang), b.backlog),
+                                fill(Key::RepairDashCompleted.text(lang), b.completed),
+                                b.sla_met_pct.map(|p| fill(Key::RepairDashSla.text(lang), p)).unwrap_or_default(),
+                            );
+                            view! { <li class="list-row"><span class="list-row-title">{local_name(&b.name, lang)}</span><span class="muted">{line}</span></li> }
+                        }).collect_view()}
+                    </ol>
+                }
+            })}
+            <h3 class="card-subtitle">{tx(Key::RepairPayTitle)}</h3>
+            <div class="office-controls">
+                <label class="field-inline" for="repair-pay-month">
+                    <span class="field-label">{tx(Key::RepairPayMonth)}</span>
+                    <input id="repair-pay-month" class="field-input" type="month" data-testid="repair-pay-month"
+                        prop:value=move || month.get() on:change=move |ev| month.set(event_target_value(&ev)) />
+                </label>
+                {api::can_download().then(|| view! {
+                    <Button kind=ButtonKind::Secondary testid="repair-pay-csv" on:click=move |_| export("pay", "csv")>{tx(Key::OfficeExportCsv)}</Button>
+                    <Button kind=ButtonKind::Secondary testid="repair-pay-xlsx" on:click=move |_| export("pay", "xlsx")>{tx(Key::OfficeExportXlsx)}</Button>
+                })}
+            </div>
+            <table class="data-table" data-testid="repair-pay">
+                <thead><tr>
+                    <th scope="col">{tx(Key::RepairTechnician)}</th>
+                    <th scope="col">{tx(Key::RepairPayJobs)}</th>
+                    <th scope="col">{tx(Key::RepairPayStars)}</th>
+                    <th scope="col">{tx(Key::RepairPayPay)}</th>
+                </tr></thead>
+                <tbody>
+                    {move || pay.get().into_iter().map(|l| view! {
+                        <tr>
+                            <th scope="row">{l.name.clone()}</th>
+                            <td class="num">{l.completed}</td>
+                            <td class="num">{l.rating_tenths.map(|r| format!("{}.{}", r / 10, r % 10)).unwrap_or_default()}</td>
+                            <td class="num">{houqin_shared::Money(l.pay).to_string()}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
         </Card>
     }
 }
