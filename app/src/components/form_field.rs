@@ -109,3 +109,24 @@ pub fn TextArea(
         </label>
     }
 }
+
+/// A labelled date on one line (report ranges); `value` is two-way.
+#[component]
+pub fn DateField(
+    id: &'static str,
+    label: Key,
+    value: RwSignal<chrono::NaiveDate>,
+) -> impl IntoView {
+    view! {
+        <label class="field-inline" for=id>
+            <span class="field-label">{tx(label)}</span>
+            <input id=id class="field-input" type="date" data-testid=id
+                prop:value=move || value.get().to_string()
+                on:change=move |ev| {
+                    if let Ok(d) = chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
+                        value.set(d);
+                    }
+                } />
+        </label>
+    }
+}

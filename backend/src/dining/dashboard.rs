@@ -7,8 +7,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use chrono::{NaiveDate, Timelike};
 use houqin_shared::dining::{
     Dashboard, DaySatisfaction, DishSales, HourSales, OrderStatus, WindowSales,
@@ -24,6 +23,7 @@ use uuid::Uuid;
 use crate::authz::Principal;
 use crate::entities::{canteen_windows, order_lines, orders, ratings, sales};
 use crate::error::{ApiError, ApiResult};
+use crate::export::{Cell, table};
 use crate::extract::{Json, Query};
 use crate::state::AppState;
 
@@ -286,68 +286,20 @@ pub async fn export(
             Some(f64::from(s.average_tenths) / 10.0),
         ));
     }
-    let headers = [
-        "类别 Section",
-        "项目 Item",
-        "数量 Count",
-        "金额/星级 Yuan/Stars",
-    ];
-    let (bytes, mime) = if format == "csv" {
-        let mut out = Vec::from("\u{FEFF}".as_bytes());
-        {
-            let mut w = csv::Writer::from_writer(&mut out);
-            let fail = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
-            w.write_record(headers).map_err(fail)?;
-            for (a, b, n, v) in &rows {
-                w.write_record([
-                    a.clone(),
-                    b.clone(),
-                    n.to_string(),
-                    v.map(|x| format!("{x:.2}")).unwrap_or_default(),
-                ])
-                .map_err(fail)?;
-            }
-            w.flush()
-                .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
-        }
-        (out, "text/csv; charset=utf-8")
-    } else {
-        use rust_xlsxwriter::{Format, Workbook};
-        let fail = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
-        let mut book = Workbook::new();
-        let sheet = book.add_worksheet();
-        sheet.set_name("餐饮 Dining").map_err(fail)?;
-        let bold = Format::new().set_bold();
-        for (c, h) in headers.iter().enumerate() {
-            let c = u16::try_from(c).unwrap_or(0);
-            sheet
-                .write_string_with_format(0, c, *h, &bold)
-                .map_err(fail)?;
-            sheet.set_column_width(c, 20).map_err(fail)?;
-        }
-        for (i, (a, b, n, v)) in rows.iter().enumerate() {
-            let r = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            sheet.write_string(r, 0, a).map_err(fail)?;
-            sheet.write_string(r, 1, b).map_err(fail)?;
-            sheet.write_number(r, 2, f64::from(*n)).map_err(fail)?;
-            if let Some(x) = v {
-                sheet.write_number(r, 3, *x).map_err(fail)?;
-            }
-        }
-        (
-            book.save_to_buffer().map_err(fail)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    };
-    let name = format!(
-        "attachment; filename=\"houqin-dining-{}-{}.{format}\"",
-        d.from, d.to
-    );
-    let mut response = (StatusCode::OK, bytes).into_response();
-    let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&name) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(response)
+    let rows: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .map(|(a, b, n, v)| vec![a.into(), b.into(), f64::from(n).into(), v.into()])
+        .collect();
+    table(
+        &format,
+        &format!("houqin-dining-{}-{}", d.from, d.to),
+        "餐饮 Dining",
+        &[
+            "类别 Section",
+            "项目 Item",
+            "数量 Count",
+            "金额/星级 Yuan/Stars",
+        ],
+        &rows,
+    )
 }

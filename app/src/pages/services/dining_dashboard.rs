@@ -3,7 +3,7 @@
 //! and by window and of satisfaction by day; the most ordered dishes; CSV
 //! and XLSX exports (in a browser).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use houqin_shared::Money;
 use houqin_shared::dining::Dashboard;
 use houqin_shared::kiosk::campus_day;
@@ -13,6 +13,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::button::{Button, ButtonKind};
 use crate::components::card::Card;
+use crate::components::form_field::DateField;
 use crate::components::toast::ToastKind;
 use crate::i18n::{Key, error_key, fill, local_name, tx, use_i18n};
 use crate::session::use_session;
@@ -73,26 +74,12 @@ pub fn DashboardCard() -> impl IntoView {
             }
         });
     };
-    let date = |signal: RwSignal<NaiveDate>, id: &'static str, label: Key| {
-        view! {
-            <label class="field-inline" for=id>
-                <span class="field-label">{tx(label)}</span>
-                <input id=id class="field-input" type="date" data-testid=id
-                    prop:value=move || signal.get().to_string()
-                    on:change=move |ev| {
-                        if let Ok(d) = NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
-                            signal.set(d);
-                        }
-                    } />
-            </label>
-        }
-    };
     view! {
         <Card testid="dining-dashboard" labelled_by="dining-dashboard-title">
             <h2 id="dining-dashboard-title" class="card-title">{tx(Key::DashTitle)}</h2>
             <div class="office-controls">
-                {date(from, "dash-from", Key::StatementFrom)}
-                {date(to, "dash-to", Key::StatementTo)}
+                <DateField id="dash-from" label=Key::StatementFrom value=from />
+                <DateField id="dash-to" label=Key::StatementTo value=to />
                 {api::can_download().then(|| view! {
                     <Button kind=ButtonKind::Secondary testid="dash-export-csv" on:click=move |_| export("csv")>{tx(Key::OfficeExportCsv)}</Button>
                     <Button kind=ButtonKind::Secondary testid="dash-export-xlsx" on:click=move |_| export("xlsx")>{tx(Key::OfficeExportXlsx)}</Button>

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::api;
 use crate::components::button::{Button, ButtonKind};
 use crate::components::card::Card;
-use crate::components::form_field::TextArea;
+use crate::components::form_field::{DateField, TextArea};
 use crate::components::photo::{Photo, PhotoInput};
 use crate::components::shell::MAIN_ID;
 use crate::components::toast::ToastKind;
@@ -714,26 +714,12 @@ fn RepairDashboardCard() -> impl IntoView {
             }
         });
     };
-    let date = |signal: RwSignal<chrono::NaiveDate>, id: &'static str, label: Key| {
-        view! {
-            <label class="field-inline" for=id>
-                <span class="field-label">{tx(label)}</span>
-                <input id=id class="field-input" type="date" data-testid=id
-                    prop:value=move || signal.get().to_string()
-                    on:change=move |ev| {
-                        if let Ok(d) = chrono::NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d") {
-                            signal.set(d);
-                        }
-                    } />
-            </label>
-        }
-    };
     view! {
         <Card testid="repair-dashboard" labelled_by="repair-dashboard-title">
             <h2 id="repair-dashboard-title" class="card-title">{tx(Key::RepairDashTitle)}</h2>
             <div class="office-controls">
-                {date(from, "repair-dash-from", Key::StatementFrom)}
-                {date(to, "repair-dash-to", Key::StatementTo)}
+                <DateField id="repair-dash-from" label=Key::StatementFrom value=from />
+                <DateField id="repair-dash-to" label=Key::StatementTo value=to />
                 {api::can_download().then(|| view! {
                     <Button kind=ButtonKind::Secondary testid="repair-export-csv" on:click=move |_| export("dashboard", "csv")>{tx(Key::OfficeExportCsv)}</Button>
                     <Button kind=ButtonKind::Secondary testid="repair-export-xlsx" on:click=move |_| export("dashboard", "xlsx")>{tx(Key::OfficeExportXlsx)}</Button>
