@@ -314,6 +314,19 @@ impl World<'_> {
             ("queue", "order") => {
                 lookup("SELECT canteen_id FROM orders WHERE id = ?1") == Some(owner)
             }
+            ("repairs", "part") => {
+                lookup("SELECT campus_id FROM parts WHERE id = ?1") == Some(owner)
+            }
+            ("repairs", "technician") => {
+                lookup("SELECT campus_id FROM technician_profiles WHERE id = ?1") == Some(owner)
+            }
+            ("user", "work_order") => {
+                lookup("SELECT reporter_id FROM work_orders WHERE id = ?1") == Some(owner)
+                    || lookup("SELECT assignee_id FROM work_orders WHERE id = ?1") == Some(owner)
+            }
+            ("zone", "work_order") => {
+                lookup("SELECT zone_id FROM work_orders WHERE id = ?1") == Some(owner)
+            }
             ("kiosk", "kiosk_policy") => change.id == owner,
             ("kiosk", "pay_key") => {
                 lookup("SELECT campus_id FROM sessions WHERE id = ?1") == Some(owner)
