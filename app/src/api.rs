@@ -766,6 +766,39 @@ pub async fn download_repairs(query: &str, format: &str, filename: &str) -> Resu
     }
 }
 
+/// The campus's zones.
+pub async fn zones() -> Result<Vec<houqin_shared::directory::Zone>, ApiError> {
+    call(Method::Get, "/directory/zones", None).await
+}
+
+/// Sets what dispatch knows about a technician (managers).
+pub async fn set_technician(
+    profile: houqin_shared::repairs::TechnicianProfile,
+) -> Result<houqin_shared::repairs::TechnicianProfile, ApiError> {
+    call(
+        Method::Put,
+        &format!("/repairs/technicians/{}", profile.user_id),
+        Some(encode(&profile)?),
+    )
+    .await
+}
+
+/// The campus's SLA targets, every category and urgency.
+pub async fn sla_targets() -> Result<Vec<houqin_shared::repairs::SlaTarget>, ApiError> {
+    call(Method::Get, "/repairs/sla", None).await
+}
+
+pub async fn set_sla_targets(
+    targets: Vec<houqin_shared::repairs::SlaTarget>,
+) -> Result<Vec<houqin_shared::repairs::SlaTarget>, ApiError> {
+    call(
+        Method::Put,
+        "/repairs/sla",
+        Some(serde_json::json!({ "targets": targets })),
+    )
+    .await
+}
+
 /// Takeout deliveries waiting for a courier, and the caller's own.
 pub async fn deliveries() -> Result<Vec<houqin_shared::dining::Delivery>, ApiError> {
     call(Method::Get, "/deliveries", None).await

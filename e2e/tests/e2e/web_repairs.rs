@@ -167,6 +167,14 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
         Some((Viewport::TABLET.width, Viewport::TABLET.height)),
     )?;
 
+    // The manager shortens a service target; it holds after a reload.
+    check::value_becomes(t, "sla-respond", "24").await?;
+    act::fill(t, "sla-respond", "2").await?;
+    act::click(t, "sla-save").await?;
+    find::requests_finished(t, "/repairs/sla", 2).await?;
+    act::reload(t).await?;
+    check::value_becomes(t, "sla-respond", "2").await?;
+
     // Signed out, a passer-by scans a tag in a corridor: no account needed.
     act::logout(p).await?;
     act::open(p, &format!("{}/report/HQ-000002", server.url)).await?;

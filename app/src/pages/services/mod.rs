@@ -9,5 +9,6 @@ pub mod feedback;
 pub mod list;
 pub mod office;
 pub mod payments;
+pub mod repair_office;
 pub mod repairs;
 pub mod unavailable;

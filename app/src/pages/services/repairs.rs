@@ -171,7 +171,11 @@ pub fn RepairsPage() -> impl IntoView {
             <ReportCard on_reported=bump />
             <MineCard jobs=mine on_change=bump />
             {move || (has(Role::Supervisor) || has(Role::Manager) || has(Role::Admin)).then(|| view! { <OfficeCard jobs=all on_change=bump /> })}
-            {move || (has(Role::Manager) || has(Role::Admin)).then(|| view! { <RepairDashboardCard /> })}
+            {move || (has(Role::Manager) || has(Role::Admin)).then(|| view! {
+                <RepairDashboardCard />
+                <super::repair_office::TechniciansCard />
+                <super::repair_office::SlaCard />
+            })}
         </main>
     }
 }
