@@ -347,8 +347,23 @@ pub async fn target(
         .unwrap_or_else(|| default_sla(category, urgency)))
 }
 
-/// The campus's settings row, made on first use.
-pub(crate) async fn settings(
+/// The days after which a completed job nobody reviewed closes by itself
+/// (read only: the settings row is made by the first report's numbering).
+pub(crate) async fn auto_accept_days(
+    conn: &impl ConnectionTrait,
+    campus: Uuid,
+) -> Result<i64, DbErr> {
+    Ok(repair_settings::Entity::find_by_id(campus)
+        .one(conn)
+        .await?
+        .map_or(
+            i64::from(houqin_shared::repairs::DEFAULT_AUTO_ACCEPT_DAYS),
+            |s| i64::from(s.auto_accept_days),
+        ))
+}
+
+/// The campus's settings row, made on first use (in a write transaction).
+async fn settings(
     conn: &impl ConnectionTrait,
     campus: Uuid,
 ) -> Result<repair_settings::Model, DbErr> {

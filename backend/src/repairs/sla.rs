@@ -10,7 +10,7 @@ use houqin_shared::repairs::{SlaState, Status, sla_state};
 use houqin_shared::text::LocalName;
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
-use super::{people_with, publish, record, settings, tell};
+use super::{auto_accept_days, people_with, publish, record, tell};
 use crate::entities::work_orders;
 use crate::sync::changes::{self, Changes};
 
@@ -117,10 +117,19 @@ pub async fn sweep(db: &crate::db::Db, now: DateTime<Utc>) -> Result<(Swept, Vec
         .filter(work_orders::Column::Status.eq(Status::Completed.slug()))
         .all(&db.conn)
         .await?;
+    // One read per campus, not per job; and no write outside a write transaction.
+    let mut days_of: std::collections::HashMap<uuid::Uuid, i64> = std::collections::HashMap::new();
     for w in completed {
-        let days = settings(&db.conn, w.campus_id).await?.auto_accept_days;
+        let days = match days_of.get(&w.campus_id) {
+            Some(d) => *d,
+            None => {
+                let d = auto_accept_days(&db.conn, w.campus_id).await?;
+                days_of.insert(w.campus_id, d);
+                d
+            }
+        };
         let Some(done) = w.completed_at else { continue };
-        if now < done + chrono::Duration::days(i64::from(days)) {
+        if now < done + chrono::Duration::days(days) {
             continue;
         }
         let tx = db.write().await?;
