@@ -710,6 +710,12 @@ pub async fn repair_review(req: houqin_shared::repairs::Review) -> Result<(), Ap
     repair_command(path, encode(&req.verdict)?, &req).await
 }
 
+pub async fn repair_follow(req: houqin_shared::repairs::Follow) -> Result<(), ApiError> {
+    let path = format!("/repairs/{}/follow", req.work_order_id);
+    let body = serde_json::json!({"follow": req.follow});
+    repair_command(path, body, &req).await
+}
+
 /// What a tagged asset is, for anyone who scanned its tag (no session).
 pub async fn public_asset(code: &str) -> Result<Value, ApiError> {
     browser::call_public(Method::Get, &format!("/repairs/public/{code}"), None).await

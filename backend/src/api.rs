@@ -168,6 +168,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(repairs::jobs::claim))
         .routes(routes!(repairs::jobs::reassign))
         .routes(routes!(repairs::jobs::review))
+        .routes(routes!(repairs::jobs::follow))
         .routes(routes!(attachments::declare))
         .routes(routes!(attachments::put_chunk))
         .routes(routes!(attachments::get_status))

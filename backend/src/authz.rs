@@ -137,7 +137,7 @@ pub fn policy(method: &Method, route: &str) -> Option<Access> {
         // SLA targets (handlers narrow to the caller's jobs and zones).
         ("GET" | "POST", "/api/v1/repairs")
         | ("GET", "/api/v1/repairs/{id}" | "/api/v1/repairs/assets/{code}")
-        | ("POST", "/api/v1/repairs/{id}/review")
+        | ("POST", "/api/v1/repairs/{id}/review" | "/api/v1/repairs/{id}/follow")
         | ("GET", "/api/v1/repairs/sla") => Authenticated,
         (
             "POST",

@@ -74,6 +74,24 @@ impl Deref for Browser {
 impl Browser {
     /// Starts chromedriver on a free port and opens a headless Chromium at `viewport`.
     pub async fn launch(viewport: Viewport) -> Result<Browser> {
+        Self::launch_with(viewport, &[]).await
+    }
+
+    /// A browser whose camera films `video` (a Y4M file, see
+    /// [`crate::camera`]); the page may use it without asking.
+    pub async fn launch_with_camera(
+        viewport: Viewport,
+        video: &std::path::Path,
+    ) -> Result<Browser> {
+        let args = [
+            "--use-fake-ui-for-media-stream".to_owned(),
+            "--use-fake-device-for-media-stream".to_owned(),
+            format!("--use-file-for-fake-video-capture={}", video.display()),
+        ];
+        Self::launch_with(viewport, &args).await
+    }
+
+    async fn launch_with(viewport: Viewport, extra: &[String]) -> Result<Browser> {
         let chromedriver = require_tool(
             "chromedriver",
             &["/usr/bin/chromedriver"],
@@ -117,6 +135,7 @@ impl Browser {
             format!("--window-size={},{}", viewport.width, viewport.height),
             format!("--user-data-dir={}", profile.path().display()),
         ])
+        .chain(extra.iter().cloned())
         .collect::<Vec<_>>();
         let mut caps = Map::new();
         caps.insert("browserName".into(), json!("chrome"));

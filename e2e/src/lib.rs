@@ -2,7 +2,8 @@
 //!
 //! - [`workspace`]: where things are (the built UI, the desktop binary, screenshots).
 //! - [`process`]: child processes that die with their handle, free ports.
-//! - [`browser`]: headless Chromium through chromedriver, at a chosen viewport.
+//! - [`browser`]: headless Chromium through chromedriver, at a chosen viewport
+//!   (and, for scanning, a [`camera`] that films a QR code).
 //! - [`desktop`]: the Tauri app through tauri-driver and WebKitWebDriver under Xvfb.
 //! - [`web`]: a test server that also serves the built UI.
 //! - [`find`] / [`act`] / [`check`]: wait for `data-testid` elements, do what a
@@ -15,6 +16,7 @@
 
 pub mod act;
 pub mod browser;
+pub mod camera;
 pub mod check;
 pub mod desktop;
 pub mod find;

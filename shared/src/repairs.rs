@@ -274,6 +274,10 @@ pub struct WorkOrder {
     pub comment: Option<String>,
     pub reopened: u32,
     pub history: Vec<Event>,
+    /// People who follow this job (they reported the same fault and chose
+    /// to follow it instead of reporting again): told when it is done.
+    #[serde(default)]
+    pub followers: Vec<UserId>,
 }
 
 impl WorkOrder {
@@ -332,6 +336,21 @@ pub fn check_asset_code(code: &str) -> Result<(), FieldError> {
             "must be HQ- and 4 to 16 capitals or digits",
         ))
     }
+}
+
+/// The asset tag a scanned QR code names: the code itself (`HQ-000123`) or
+/// a link to its report page (`…/report/HQ-000123`, as the printed sheets
+/// carry). `None` for anything else (a pay code, a web address).
+pub fn asset_code_in(scanned: &str) -> Option<String> {
+    let text = scanned.trim();
+    let tail = text
+        .rsplit_once("/report/")
+        .map_or(text, |(_, t)| t)
+        .split(['?', '#', '/'])
+        .next()
+        .unwrap_or_default()
+        .to_ascii_uppercase();
+    check_asset_code(&tail).is_ok().then_some(tail)
 }
 
 /// `repairs.report`: something is broken here. `id` is made by the client
@@ -531,6 +550,25 @@ impl Reassign {
     pub fn validate(&self) -> Result<(), FieldError> {
         check_text("reason", &self.reason, MAX_REASON_CHARS)
     }
+}
+
+/// `repairs.follow`: follow someone else's open job (the fault I also
+/// see) instead of reporting it again, or stop following (`follow: false`).
+/// Followers see the job in their reports and are told when it is done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Follow {
+    pub work_order_id: Uuid,
+    #[serde(default = "yes")]
+    pub follow: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl NamedCommand for Follow {
+    const NAME: &'static str = "repairs.follow";
 }
 
 /// The reporter's verdict on a completed job.
@@ -856,6 +894,26 @@ mod tests {
             s(answered, late, at("2026-12-03T00:00:00Z")),
             SlaState::Missed
         );
+    }
+
+    #[test]
+    fn a_scanned_tag_is_its_code_or_its_report_link() {
+        for (scanned, code) in [
+            ("HQ-000123", Some("HQ-000123")),
+            ("  hq-000123\n", Some("HQ-000123")),
+            ("https://campus.example/report/HQ-000123", Some("HQ-000123")),
+            (
+                "http://10.0.0.5:8080/report/HQ-ABCD?from=sheet",
+                Some("HQ-ABCD"),
+            ),
+            ("https://campus.example/report/", None),
+            ("https://campus.example/", None),
+            ("HQ-12", None),
+            ("PAY:v1:abcdef", None),
+            ("", None),
+        ] {
+            assert_eq!(asset_code_in(scanned).as_deref(), code, "{scanned:?}");
+        }
     }
 
     #[test]

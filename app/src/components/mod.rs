@@ -10,6 +10,7 @@ pub mod lang_toggle;
 pub mod list_row;
 pub mod nav;
 pub mod photo;
+pub mod scanner;
 pub mod shell;
 pub mod sync_indicator;
 pub mod toast;

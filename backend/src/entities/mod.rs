@@ -423,6 +423,11 @@ entity!(
     subject_id: Option<Uuid>, kind: String, note: String,
 });
 entity!(
+    /// Someone following another person's open work order.
+    work_order_followers, "work_order_followers" {
+    campus_id: Uuid, work_order_id: Uuid, user_id: Uuid, created_at: DateTimeUtc,
+});
+entity!(
     /// The parts store.
     parts, "parts" {
     campus_id: Uuid, code: String, name_zh: String, name_en: String, unit_zh: String,
@@ -631,6 +636,7 @@ campus_rows!(
     assets,
     work_orders,
     work_order_events,
+    work_order_followers,
     parts,
     part_uses,
     technician_profiles,

@@ -16,6 +16,7 @@ mod m20261201_000009_dining;
 mod m20261201_000010_canteen_days;
 mod m20261201_000011_dining_feedback;
 mod m20261201_000012_repairs;
+mod m20261201_000013_repair_followers;
 
 pub struct Migrator;
 
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000010_canteen_days::Migration),
             Box::new(m20261201_000011_dining_feedback::Migration),
             Box::new(m20261201_000012_repairs::Migration),
+            Box::new(m20261201_000013_repair_followers::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
 //! The repair commands, each one `Command` for REST and for a pushed
 //! outbox: report (with automatic dispatch), a technician's step, a part
 //! used, a claim from the pool, a supervisor's reassignment, the
-//! reporter's verdict.
+//! reporter's verdict, following someone else's job.
 //!
 //! Status changes are conditional `UPDATE`s on the status (and assignee)
 //! the command read, so two writers racing (a claim against a claim, a
@@ -16,8 +16,8 @@ use axum::http::StatusCode;
 use houqin_shared::accounts::{Role, Scope};
 use houqin_shared::error::FieldError;
 use houqin_shared::repairs::{
-    Candidate, Claim, MAX_AUTO_LOAD, Reassign, Report, Review, Status, Step, TakeStep, UsePart,
-    Verdict, WorkOrder, choose_technician,
+    Candidate, Claim, Follow, MAX_AUTO_LOAD, Reassign, Report, Review, Status, Step, TakeStep,
+    UsePart, Verdict, WorkOrder, choose_technician,
 };
 use houqin_shared::text::LocalName;
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -25,12 +25,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 use uuid::Uuid;
 
 use super::{
-    next_number, order_of, part_dto, people_with, publish, record, repairs_scope, target, tell,
-    to_json,
+    followers, next_number, order_of, part_dto, people_with, publish, record, repairs_scope,
+    target, tell, to_json,
 };
 use crate::authz::Principal;
 use crate::entities::{
-    assets, buildings, part_uses, parts, technician_profiles, work_order_events, work_orders,
+    assets, buildings, part_uses, parts, technician_profiles, work_order_events,
+    work_order_followers, work_orders,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path};
@@ -372,6 +373,24 @@ impl Command for TakeStep {
                 )
                 .await?;
             }
+            for f in followers(ctx.tx, w.id).await? {
+                tell(
+                    ctx.tx,
+                    &mut ctx.changes,
+                    &next,
+                    f,
+                    LocalName::new(
+                        format!("你关注的维修单 {} 已完成", w.number),
+                        format!("Repair {} you follow is done", w.number),
+                    ),
+                    LocalName::new(
+                        "如果问题还在，可以再次报修。",
+                        "If the fault is still there, you can report it again.",
+                    ),
+                    now,
+                )
+                .await?;
+            }
             if let Some(other) = w.assignee_id.filter(|a| *a != me) {
                 // Reassigned while the first technician was on site.
                 tell(
@@ -699,6 +718,62 @@ impl Command for Review {
     }
 }
 
+impl Command for Follow {
+    fn allowed(_: &[Role]) -> bool {
+        true
+    }
+
+    fn validate(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
+    /// Follows an open job on a tagged asset (the fault the caller sees
+    /// too), or stops following. Following twice, or stopping when not
+    /// following, changes nothing.
+    async fn apply(self, ctx: &mut Ctx<'_>) -> ApiResult<()> {
+        let me = ctx.actor.user_id;
+        let w = order_of(ctx.tx, ctx.actor.campus_id, self.work_order_id).await?;
+        let current = followers(ctx.tx, w.id).await?;
+        if !self.follow {
+            if !current.contains(&me) {
+                return Ok(());
+            }
+            work_order_followers::Entity::delete_many()
+                .filter(work_order_followers::Column::WorkOrderId.eq(w.id))
+                .filter(work_order_followers::Column::UserId.eq(me))
+                .exec(ctx.tx)
+                .await?;
+            publish(ctx.tx, &mut ctx.changes, &w, Some(me)).await?;
+            return Ok(());
+        }
+        if current.contains(&me) {
+            return Ok(());
+        }
+        if w.reporter_id == Some(me) || w.assignee_id == Some(me) {
+            return Err(conflict("this job is yours already"));
+        }
+        if w.asset_id.is_none() {
+            // Only faults anyone can see (a tagged asset) are followed;
+            // someone's room is theirs.
+            return Err(ApiError::NotFound("work order"));
+        }
+        if Status::parse(&w.status).is_some_and(Status::is_done) {
+            return Err(conflict("this job is done already"));
+        }
+        work_order_followers::Entity::insert(work_order_followers::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            campus_id: Set(w.campus_id),
+            work_order_id: Set(w.id),
+            user_id: Set(me),
+            created_at: Set(ctx.now),
+        })
+        .exec_without_returning(ctx.tx)
+        .await?;
+        publish(ctx.tx, &mut ctx.changes, &w, None).await?;
+        Ok(())
+    }
+}
+
 /// Reports a fault (the same command the app syncs offline); answers the
 /// work order, dispatched when a technician is free.
 #[utoipa::path(post, path = "/repairs", tag = "repairs", request_body = Report,
@@ -848,6 +923,44 @@ pub async fn review(
         Review {
             work_order_id: id,
             verdict,
+        },
+    )
+    .await?;
+    answer(&state, &p, id).await
+}
+
+/// The body of `POST /repairs/{id}/follow`.
+#[derive(Debug, Clone, serde::Deserialize, utoipa::ToSchema)]
+pub struct FollowRequest {
+    /// `false`: stop following. Default `true`.
+    #[serde(default = "yes")]
+    pub follow: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Follows someone else's open job on a tagged asset instead of reporting
+/// the same fault again (or stops following).
+#[utoipa::path(post, path = "/repairs/{id}/follow", tag = "repairs", request_body = FollowRequest,
+    params(("id" = Uuid, Path, description = "the work order")),
+    responses((status = 200, body = WorkOrder), (status = 401, body = houqin_shared::ApiErrorBody),
+        (status = 404, body = houqin_shared::ApiErrorBody),
+        (status = 409, body = houqin_shared::ApiErrorBody, description = "done already, or yours"),
+        (status = 422, body = houqin_shared::ApiErrorBody)))]
+pub async fn follow(
+    State(state): State<AppState>,
+    p: Principal,
+    Path(id): Path<Uuid>,
+    Json(req): Json<FollowRequest>,
+) -> ApiResult<Json<WorkOrder>> {
+    commands::execute(
+        &state,
+        &p,
+        Follow {
+            work_order_id: id,
+            follow: req.follow,
         },
     )
     .await?;

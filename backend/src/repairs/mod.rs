@@ -41,7 +41,7 @@ use uuid::Uuid;
 use crate::authz::Principal;
 use crate::entities::{
     assets, buildings, part_uses, parts, repair_settings, sla_targets, technician_profiles,
-    user_roles, user_scopes, users, work_order_events, work_orders,
+    user_roles, user_scopes, users, work_order_events, work_order_followers, work_orders,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
@@ -88,6 +88,19 @@ async fn names(
         .collect())
 }
 
+/// Who follows a work order, in the order they started.
+pub(crate) async fn followers(conn: &impl ConnectionTrait, id: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    Ok(work_order_followers::Entity::find()
+        .filter(work_order_followers::Column::WorkOrderId.eq(id))
+        .order_by_asc(work_order_followers::Column::CreatedAt)
+        .order_by_asc(work_order_followers::Column::Id)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|f| f.user_id)
+        .collect())
+}
+
 /// A work order as everyone reads it: with its place, people, parts and history.
 pub async fn view(conn: &impl ConnectionTrait, w: &work_orders::Model) -> Result<WorkOrder, DbErr> {
     let building = match w.building_id {
@@ -120,6 +133,7 @@ pub async fn view(conn: &impl ConnectionTrait, w: &work_orders::Model) -> Result
             .map(|p| (p.id, p))
             .collect()
     };
+    let following = followers(conn, w.id).await?;
     let people = names(
         conn,
         events
@@ -182,11 +196,13 @@ pub async fn view(conn: &impl ConnectionTrait, w: &work_orders::Model) -> Result
                 note: e.note,
             })
             .collect(),
+        followers: following.into_iter().map(UserId).collect(),
     })
 }
 
-/// Writes the work order's current state to the scopes that hold it; `left`
-/// is a former assignee whose own scope it leaves.
+/// Writes the work order's current state to the scopes that hold it (its
+/// reporter's, assignee's and followers' own, its zone's); `left` is a
+/// former assignee or follower whose own scope it leaves.
 pub async fn publish(
     conn: &impl ConnectionTrait,
     changes: &mut Changes,
@@ -204,6 +220,9 @@ pub async fn publish(
     if let Some(z) = w.zone_id {
         scopes.push(scope::zone(z));
     }
+    for f in &v.followers {
+        scopes.push(scope::user(f.0));
+    }
     scopes.sort();
     scopes.dedup();
     for s in scopes {
@@ -212,6 +231,7 @@ pub async fn publish(
     if let Some(old) = left
         && Some(old) != w.assignee_id
         && Some(old) != w.reporter_id
+        && !v.followers.contains(&UserId(old))
     {
         changes.delete(scope::user(old), WORK_ORDER, w.id);
     }
@@ -279,16 +299,30 @@ pub async fn materialize(
     Ok(rows)
 }
 
-/// The work orders a user's own scope holds: reported by them or theirs to do.
+/// The ids of the work orders `user` follows.
+async fn followed_by(conn: &impl ConnectionTrait, user: Uuid) -> Result<Vec<Uuid>, DbErr> {
+    work_order_followers::Entity::find()
+        .select_only()
+        .column(work_order_followers::Column::WorkOrderId)
+        .filter(work_order_followers::Column::UserId.eq(user))
+        .into_tuple()
+        .all(conn)
+        .await
+}
+
+/// The work orders a user's own scope holds: reported by them, theirs to
+/// do, or followed.
 pub async fn user_rows(
     conn: &impl ConnectionTrait,
     user: Uuid,
 ) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
+    let followed = followed_by(conn, user).await?;
     let list = work_orders::Entity::find()
         .filter(
             sea_orm::Condition::any()
                 .add(work_orders::Column::ReporterId.eq(user))
-                .add(work_orders::Column::AssigneeId.eq(user)),
+                .add(work_orders::Column::AssigneeId.eq(user))
+                .add(work_orders::Column::Id.is_in(followed)),
         )
         .all(conn)
         .await?;
@@ -503,7 +537,7 @@ pub(crate) async fn order_of(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
-    /// `mine` (reported by me; the default), `queue` (technicians: mine to
+    /// `mine` (reported or followed by me; the default), `queue` (technicians: mine to
     /// do and the pool of my zones), `all` (supervisors: their zones;
     /// managers: the campus).
     pub view: Option<String>,
@@ -532,7 +566,11 @@ pub async fn list(
     let mut find =
         work_orders::Entity::find().filter(work_orders::Column::CampusId.eq(p.campus_id));
     find = match q.view.as_deref().unwrap_or("mine") {
-        "mine" => find.filter(work_orders::Column::ReporterId.eq(p.user_id)),
+        "mine" => find.filter(
+            sea_orm::Condition::any()
+                .add(work_orders::Column::ReporterId.eq(p.user_id))
+                .add(work_orders::Column::Id.is_in(followed_by(conn, p.user_id).await?)),
+        ),
         "queue" if p.has_role(Role::Technician) => find.filter(
             sea_orm::Condition::any()
                 .add(work_orders::Column::AssigneeId.eq(p.user_id))
@@ -566,7 +604,8 @@ pub async fn list(
 }
 
 /// Whether `p` may read this work order: its reporter, its assignee, the
-/// technicians and supervisors of its zone, managers.
+/// technicians and supervisors of its zone, managers (and, checked apart,
+/// its followers).
 fn may_read(p: &Principal, w: &work_orders::Model) -> bool {
     let in_zone = w
         .zone_id
@@ -589,7 +628,7 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<WorkOrder>> {
     let w = order_of(&state.db.conn, p.campus_id, id).await?;
-    if !may_read(&p, &w) {
+    if !may_read(&p, &w) && !followers(&state.db.conn, w.id).await?.contains(&p.user_id) {
         // Others' repairs are not theirs to know about.
         return Err(ApiError::NotFound("work order"));
     }

@@ -77,7 +77,7 @@ pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>)
     use houqin_shared::kiosk::OfflineSale;
     use houqin_shared::notifications::MarkRead;
     use houqin_shared::payments::ReportCardLost;
-    use houqin_shared::repairs::{Claim, Reassign, Report, Review, TakeStep, UsePart};
+    use houqin_shared::repairs::{Claim, Follow, Reassign, Report, Review, TakeStep, UsePart};
     match name {
         MarkRead::NAME => run::<MarkRead>(payload, ctx).await,
         SetLangRequest::NAME => run::<SetLangRequest>(payload, ctx).await,
@@ -91,6 +91,7 @@ pub async fn dispatch(name: &str, payload: serde_json::Value, ctx: &mut Ctx<'_>)
         Claim::NAME => run::<Claim>(payload, ctx).await,
         Reassign::NAME => run::<Reassign>(payload, ctx).await,
         Review::NAME => run::<Review>(payload, ctx).await,
+        Follow::NAME => run::<Follow>(payload, ctx).await,
         _ => Err(ApiError::validation(
             "name",
             format!("unknown command {name:?}"),

@@ -97,6 +97,7 @@ const MATRIX: &[(&str, &str, Who)] = &[
     ("GET", "/api/v1/repairs/{id}", Who::SignedIn),
     ("GET", "/api/v1/repairs/assets/{code}", Who::SignedIn),
     ("POST", "/api/v1/repairs/{id}/review", Who::SignedIn),
+    ("POST", "/api/v1/repairs/{id}/follow", Who::SignedIn),
     ("GET", "/api/v1/repairs/sla", Who::SignedIn),
     ("PUT", "/api/v1/repairs/sla", MANAGERS),
     (

@@ -854,6 +854,108 @@ async fn repairs(db: TestDb) {
         ts(&quick["resolve_by"]) - ts(&quick["created_at"]),
         Duration::minutes(120)
     );
+
+    // A neighbour sees the broken heater, finds its open job by the tag and
+    // follows it instead of reporting it again: it shows in their reports
+    // and their device's sync, and they are told when it is done.
+    let neighbour = api.login("s202600001").await;
+    let follow = |token: &str, job: &str, on: bool| {
+        let token = token.to_owned();
+        let path = format!("/repairs/{job}/follow");
+        let api = &api;
+        async move { api.post(&path, Some(&token), json!({"follow": on})).await }
+    };
+    let tagged = api
+        .get("/repairs/assets/HQ-000001", &neighbour)
+        .await
+        .expect(200)["open"][0]["id"]
+        .as_str()
+        .expect("the open job")
+        .to_owned();
+    assert_eq!(tagged, open_id);
+    api.get(&format!("/repairs/{open_id}"), &neighbour)
+        .await
+        .expect_error(404, "not_found");
+    let followed = follow(&neighbour, open_id, true).await.expect(200).clone();
+    let neighbour_id = me(&api, &neighbour).await["id"].clone();
+    assert_eq!(followed["followers"], json!([neighbour_id]), "{followed}");
+    // Twice is once.
+    let again = follow(&neighbour, open_id, true).await;
+    assert_eq!(again.expect(200)["followers"], json!([neighbour_id]));
+    let mine = api
+        .get("/repairs?view=mine", &neighbour)
+        .await
+        .expect(200)
+        .clone();
+    assert_eq!(
+        mine.as_array()
+            .expect("list")
+            .iter()
+            .map(|w| w["id"].clone())
+            .collect::<Vec<_>>(),
+        vec![json!(open_id)]
+    );
+    api.get(&format!("/repairs/{open_id}"), &neighbour)
+        .await
+        .expect(200);
+    let phone = Uuid::now_v7().to_string();
+    let on_phone = api
+        .login_full("s202600001", "demo", Some(&phone))
+        .await
+        .expect(200)["access_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let pulled = api
+        .get(&format!("/sync/pull?client_id={phone}"), &on_phone)
+        .await
+        .expect(200)
+        .to_string();
+    assert!(
+        pulled.contains("\"work_order\"") && pulled.contains(open_id),
+        "the followed job syncs to the neighbour's device: {pulled}"
+    );
+    // Someone's room is not followed; one's own job neither; unknown: 404.
+    follow(&neighbour, &id, true)
+        .await
+        .expect_error(404, "not_found");
+    let reporter_follows = follow(&student, open_id, true).await;
+    reporter_follows.expect_error(409, "conflict");
+    assert_eq!(reporter_follows.field(), "work_order_id");
+    follow(&neighbour, &Uuid::now_v7().to_string(), true)
+        .await
+        .expect_error(404, "not_found");
+
+    // Done: the follower is told, and a done job is no longer followed.
+    if followed["assignee_id"] != tech_id {
+        api.post(
+            &format!("/repairs/{open_id}/reassign"),
+            Some(&manager),
+            json!({"to": tech_id, "reason": "顺路"}),
+        )
+        .await
+        .expect(200);
+    }
+    let tagged_steps = format!("/repairs/{open_id}/steps");
+    api.post(
+        &tagged_steps,
+        Some(&technician),
+        json!({"step": "complete", "notes": "换了加热管", "minutes": 30}),
+    )
+    .await
+    .expect(200);
+    assert!(
+        notes_of(&api, &neighbour).await.contains("你关注的维修单"),
+        "the follower is told"
+    );
+    let late = api.login("s202600002").await;
+    follow(&late, open_id, true)
+        .await
+        .expect_error(409, "conflict");
+    // Unfollowing takes it off their list.
+    follow(&neighbour, open_id, false).await.expect(200);
+    let mine = api.get("/repairs?view=mine", &neighbour).await;
+    assert_eq!(mine.expect(200), &json!([]));
 }
 
 #[tokio::test]

@@ -190,6 +190,38 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
         Some((Viewport::PHONE.width, Viewport::PHONE.height)),
     )?;
 
+    // A neighbour sees the same dripping unit and scans its tag with their
+    // phone's camera: the open job is offered, and they follow it instead
+    // of reporting it again.
+    let filmed = houqin_e2e::camera::qr_video(&format!("{}/report/HQ-000002", server.url))?;
+    let scanner = Browser::launch_with_camera(Viewport::PHONE, filmed.path()).await?;
+    let n = &scanner.client;
+    act::open(n, &server.url).await?;
+    act::login(n, "s202600001", "demo").await?;
+    act::open(n, &format!("{}/s/repairs", server.url)).await?;
+    act::click(n, "scan-start").await?;
+    check::value_becomes(n, "repair-tag", "HQ-000002").await?;
+    check::attr_becomes(n, "scan-note", "data-note", "ScanFound").await?;
+    find::visible(n, "repair-follow").await?;
+    find::js(
+        n,
+        "document.querySelector('[data-testid=repair-already-open]').scrollIntoView({block: 'center'}); return true;",
+        vec![],
+    )
+    .await?;
+    act::rest_pointer(n).await?;
+    let png = check::settled_screenshot(n).await?;
+    check::save_screenshot(
+        "web-student-scan-follow-phone",
+        &png,
+        Some((Viewport::PHONE.width, Viewport::PHONE.height)),
+    )?;
+    act::click(n, "repair-follow").await?;
+    check::attr_becomes(n, "repair-job", "data-following", "true").await?;
+    act::reload(n).await?;
+    check::attr_becomes(n, "repair-job", "data-following", "true").await?;
+
+    scanner.close().await?;
     phone.close().await?;
     tablet.close().await?;
     Ok(())

@@ -10,7 +10,7 @@ use houqin_shared::accounts::Role;
 use houqin_shared::directory::Building;
 use houqin_shared::ids::{BuildingId, UserId};
 use houqin_shared::repairs::{
-    Category, Claim, Part, Reassign, Report, Review, SlaState, Status, Step, TakeStep,
+    Category, Claim, Follow, Part, Reassign, Report, Review, SlaState, Status, Step, TakeStep,
     TechnicianProfile, Urgency, UsePart, Verdict, WorkOrder,
 };
 use leptos::prelude::*;
@@ -22,6 +22,7 @@ use crate::components::button::{Button, ButtonKind};
 use crate::components::card::Card;
 use crate::components::form_field::{DateField, TextArea};
 use crate::components::photo::{Photo, PhotoInput};
+use crate::components::scanner::TagScanner;
 use crate::components::shell::MAIN_ID;
 use crate::components::toast::ToastKind;
 use crate::i18n::{Key, error_key, fill, local_name, tx, use_i18n};
@@ -145,7 +146,15 @@ pub fn RepairsPage() -> impl IntoView {
                 Ok((l, s)) => {
                     saved.try_set(s);
                     let me = session.user.get_untracked().map(|u| u.id);
-                    mine.try_set(l.into_iter().filter(|w| w.reporter_id == me).collect());
+                    // Reported by me, or followed (someone else's job on a
+                    // tag I saw); technicians' own jobs show in the queue.
+                    mine.try_set(
+                        l.into_iter()
+                            .filter(|w| {
+                                w.reporter_id == me || me.is_some_and(|m| w.followers.contains(&m))
+                            })
+                            .collect(),
+                    );
                 }
                 Err(e) if session.check(&e) => return,
                 Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
@@ -193,7 +202,7 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
     let tag = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
     let photos = RwSignal::new(Vec::<String>::new());
-    let open_on_tag = RwSignal::new(Vec::<String>::new());
+    let open_on_tag = RwSignal::new(Vec::<WorkOrder>::new());
     spawn_local(async move {
         if let Ok(list) = api::buildings().await {
             building.try_set(list.first().map(|b| b.id));
@@ -209,14 +218,8 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
         }
         spawn_local(async move {
             if let Ok(v) = api::repair_asset(&code).await {
-                let open: Vec<String> = v["open"]
-                    .as_array()
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|w| w["number"].as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let open: Vec<WorkOrder> =
+                    serde_json::from_value(v["open"].clone()).unwrap_or_default();
                 open_on_tag.try_set(open);
             }
         });
@@ -227,6 +230,31 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
         tag.set(t);
         look_up();
     }
+    let me = move || session.user.with_untracked(|u| u.as_ref().map(|u| u.id));
+    // Following the open job instead of reporting it again.
+    let follow = move |id: Uuid| {
+        spawn_local(async move {
+            match api::repair_follow(Follow {
+                work_order_id: id,
+                follow: true,
+            })
+            .await
+            {
+                Ok(()) => {
+                    text.try_set(String::new());
+                    tag.try_set(String::new());
+                    photos.try_set(Vec::new());
+                    open_on_tag.try_set(Vec::new());
+                    session
+                        .toaster
+                        .show(Key::RepairFollowed, ToastKind::Success);
+                    on_reported();
+                }
+                Err(e) if session.check(&e) => {}
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+        });
+    };
     let send = move |_| {
         let code = tag.get_untracked().trim().to_uppercase();
         let room_text = room.get_untracked().trim().to_owned();
@@ -308,10 +336,40 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                         on:input=move |ev| tag.set(event_target_value(&ev))
                         on:change=move |_| look_up() />
                 </label>
+                <TagScanner on_tag=move |code| {
+                    tag.set(code);
+                    look_up();
+                } />
                 {move || (!open_on_tag.with(Vec::is_empty)).then(|| view! {
-                    <p class="alert" data-testid="repair-already-open">
-                        {move || fill(Key::RepairAlreadyOpen.text(lang.get()), open_on_tag.get().join("、"))}
-                    </p>
+                    <div class="alert" role="status" data-testid="repair-already-open">
+                        <p>{move || fill(
+                            Key::RepairAlreadyOpen.text(lang.get()),
+                            open_on_tag.with(|l| l.iter().map(|w| w.number.clone()).collect::<Vec<_>>().join("、")),
+                        )}</p>
+                        <ul class="list">
+                            {move || open_on_tag.get().into_iter().map(|job| {
+                                let id = job.id;
+                                let mine = me().is_some() && job.reporter_id == me();
+                                let following = me().is_some_and(|m| job.followers.contains(&m));
+                                view! {
+                                    <li class="list-row order" data-testid="repair-open-job">
+                                        <JobSummary job=job />
+                                        {if mine {
+                                            view! { <span class="badge">{tx(Key::RepairYourReport)}</span> }.into_any()
+                                        } else if following {
+                                            view! { <span class="badge">{tx(Key::RepairFollowing)}</span> }.into_any()
+                                        } else {
+                                            view! {
+                                                <Button kind=ButtonKind::Primary testid="repair-follow" on:click=move |_| follow(id)>
+                                                    {tx(Key::RepairFollow)}
+                                                </Button>
+                                            }.into_any()
+                                        }}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    </div>
                 })}
                 {move || tag.with(|t| t.trim().is_empty()).then(|| view! {
                     <div class="office-controls">
@@ -401,6 +459,21 @@ fn MineCard(
             on_change();
         });
     };
+    let unfollow = move |id: Uuid| {
+        spawn_local(async move {
+            match api::repair_follow(Follow {
+                work_order_id: id,
+                follow: false,
+            })
+            .await
+            {
+                Ok(()) => session.toaster.show(Key::OfficeSaved, ToastKind::Success),
+                Err(e) if session.check(&e) => {}
+                Err(e) => session.toaster.show(error_key(&e), ToastKind::Error),
+            }
+            on_change();
+        });
+    };
     view! {
         <Card testid="repair-mine" labelled_by="repair-mine-title">
             <h2 id="repair-mine-title" class="card-title">{tx(Key::RepairMine)}</h2>
@@ -409,12 +482,24 @@ fn MineCard(
                 {move || jobs.get().into_iter().map(|job| {
                     let id = job.id;
                     let status = job.status;
-                    let done = status == Status::Completed;
+                    let me = session.user.with_untracked(|u| u.as_ref().map(|u| u.id));
+                    let following = job.reporter_id != me;
+                    let done = status == Status::Completed && !following;
                     let reason = RwSignal::new(String::new());
+                    let comment = RwSignal::new(String::new());
                     let stars = RwSignal::new(5u8);
                     view! {
-                        <li class="list-row order" data-testid="repair-job" data-status=status.slug() data-id=id.to_string()>
+                        <li class="list-row order" data-testid="repair-job" data-status=status.slug() data-id=id.to_string()
+                            data-following=following.to_string()>
                             <JobSummary job=job />
+                            {following.then(|| view! {
+                                <div class="office-controls">
+                                    <span class="badge">{tx(Key::RepairFollowing)}</span>
+                                    <Button kind=ButtonKind::Secondary testid="repair-unfollow" on:click=move |_| unfollow(id)>
+                                        {tx(Key::RepairUnfollow)}
+                                    </Button>
+                                </div>
+                            })}
                             {done.then(|| view! {
                                 <div class="office-controls">
                                     <label class="field" for=format!("stars-{id}")>
@@ -424,8 +509,13 @@ fn MineCard(
                                             {(1..=5u8).rev().map(|n| view! { <option value=n.to_string()>{"★".repeat(usize::from(n))}</option> }).collect_view()}
                                         </select>
                                     </label>
+                                    <label class="field" for=format!("comment-{id}")>
+                                        <span class="field-label">{tx(Key::RepairComment)}</span>
+                                        <input id=format!("comment-{id}") class="field-input" maxlength="1000" data-testid="repair-comment"
+                                            prop:value=move || comment.get() on:input=move |ev| comment.set(event_target_value(&ev)) />
+                                    </label>
                                     <Button kind=ButtonKind::Primary testid="repair-accept"
-                                        on:click=move |_| review(id, Verdict::Accept { stars: stars.get_untracked(), comment: String::new() })>
+                                        on:click=move |_| review(id, Verdict::Accept { stars: stars.get_untracked(), comment: comment.get_untracked() })>
                                         {tx(Key::RepairAccept)}
                                     </Button>
                                     <label class="field" for=format!("reopen-{id}")>

@@ -22,7 +22,7 @@ use houqin_shared::kiosk::OfflineSale;
 use houqin_shared::notifications::MarkRead;
 use houqin_shared::payments::{CardStatus, ReportCardLost};
 use houqin_shared::repairs::{
-    Claim, Event, Part, PartUse, Reassign, Report, Review, Status, Step, TakeStep, UsePart,
+    Claim, Event, Follow, Part, PartUse, Reassign, Report, Review, Status, Step, TakeStep, UsePart,
     WorkOrder, default_sla,
 };
 use houqin_shared::sync::{NamedCommand, scope};
@@ -79,6 +79,7 @@ pub(crate) fn validate(name: &str, payload: &Value) -> Result<(), FieldError> {
         Claim::NAME => parse::<Claim>(payload).map(drop),
         Reassign::NAME => parse::<Reassign>(payload)?.validate(),
         Review::NAME => parse::<Review>(payload)?.validate(),
+        Follow::NAME => parse::<Follow>(payload).map(drop),
         _ => Ok(()),
     }
 }
@@ -126,6 +127,10 @@ pub(crate) fn apply(
         },
         TakeStep::NAME => match parse(payload) {
             Ok(p) => take_step(view, cmd, p),
+            Err(error) => skip(name, &error),
+        },
+        Follow::NAME => match parse(payload) {
+            Ok(p) => follow(view, cmd, p),
             Err(error) => skip(name, &error),
         },
         UsePart::NAME => match parse(payload) {
@@ -312,6 +317,7 @@ fn report_repair(view: &View<'_>, cmd: Queued, p: Report) -> Result<(), StoreErr
         rating: None,
         comment: None,
         reopened: 0,
+        followers: Vec::new(),
         history: vec![Event {
             at,
             actor_id: Some(cmd.user_id),
@@ -360,6 +366,30 @@ fn take_step(view: &View<'_>, cmd: Queued, p: TakeStep) -> Result<(), StoreError
             kind: p.step.slug().into(),
             note: String::new(),
         });
+        view.put(
+            &scope_name,
+            WORK_ORDER,
+            w.id,
+            &to_value("a work order", &w)?,
+        )?;
+    }
+    Ok(())
+}
+
+/// `repairs.follow`: a job this device holds shows me among its followers,
+/// or not. (A job first followed arrives with the next pull: the device
+/// does not hold others' jobs.)
+fn follow(view: &View<'_>, cmd: Queued, p: Follow) -> Result<(), StoreError> {
+    for (scope_name, mut w) in work_order_scopes(view, cmd.user_id, p.work_order_id)? {
+        let already = w.followers.contains(&cmd.user_id);
+        if p.follow == already {
+            continue;
+        }
+        if p.follow {
+            w.followers.push(cmd.user_id);
+        } else {
+            w.followers.retain(|f| *f != cmd.user_id);
+        }
         view.put(
             &scope_name,
             WORK_ORDER,

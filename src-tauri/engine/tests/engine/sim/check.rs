@@ -323,6 +323,16 @@ impl World<'_> {
             ("user", "work_order") => {
                 lookup("SELECT reporter_id FROM work_orders WHERE id = ?1") == Some(owner)
                     || lookup("SELECT assignee_id FROM work_orders WHERE id = ?1") == Some(owner)
+                    || db
+                        .query_row(
+                            "SELECT 1 FROM work_order_followers \
+                             WHERE work_order_id = ?1 AND user_id = ?2",
+                            [uuid_param(change.id), uuid_param(owner)],
+                            |_| Ok(()),
+                        )
+                        .optional()
+                        .expect("look a follower up")
+                        .is_some()
             }
             ("zone", "work_order") => {
                 lookup("SELECT zone_id FROM work_orders WHERE id = ?1") == Some(owner)
