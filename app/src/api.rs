@@ -359,8 +359,9 @@ pub async fn photo_src(hash: &str) -> Result<String, ApiError> {
 /// bytes are checked here first (not empty, at most 8 MiB, JPEG, PNG or
 /// WebP), with the server's own rule. In the app the photo is kept on the
 /// device and sent at once; if that cannot happen now, it is refused with
-/// `unavailable` for writes that need it on the server.
-pub async fn upload_photo(bytes: Vec<u8>) -> Result<String, ApiError> {
+/// `unavailable` for writes that need it on the server — unless `queued`
+/// (the write is a queued command: the engine sends the photo before it).
+pub async fn upload_photo(bytes: Vec<u8>, queued: bool) -> Result<String, ApiError> {
     use houqin_shared::attachments::{ContentHash, DeclareAttachment, check_image};
     let mime = check_image(&bytes).map_err(|e| {
         ApiError::Server(ApiErrorBody {
@@ -381,8 +382,8 @@ pub async fn upload_photo(bytes: Vec<u8>) -> Result<String, ApiError> {
             Ok(declare.sha256.to_string())
         }
         Host::Tauri => match tauri::add_photo(&bytes).await? {
-            (hash, true) => Ok(hash),
-            (_, false) => Err(ApiError::from_code(
+            (hash, uploaded) if uploaded || queued => Ok(hash),
+            (_, _) => Err(ApiError::from_code(
                 ErrorCode::Unavailable,
                 "the photo waits to upload",
             )),

@@ -109,6 +109,19 @@ pub async fn attach(client: &Client, id: &str, path: &std::path::Path) -> Result
     Ok(())
 }
 
+/// Sets a `<select>` (by test id) to `value` as a user would.
+pub async fn choose(client: &Client, id: &str, value: &str) -> Result<()> {
+    find::visible(client, id).await?;
+    find::js(
+        client,
+        "const s = document.querySelector(`[data-testid=${arguments[0]}]`); s.value = arguments[1]; \
+         s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
+        vec![id.into(), value.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Fills the login form and submits it (does not wait for the outcome).
 pub async fn submit_login(client: &Client, username: &str, password: &str) -> Result<()> {
     fill(client, "login-username", username).await?;

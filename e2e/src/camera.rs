@@ -1,6 +1,6 @@
 //! A camera for Chromium that sees a QR code: a Y4M video file for
 //! `--use-file-for-fake-video-capture`, the way a phone held over a
-//! printed asset tag would see it.
+//! printed asset tag would see it; and a photo of one, as a PNG.
 
 use std::io::Write;
 
@@ -11,9 +11,8 @@ const HEIGHT: usize = 480;
 /// Frames in the file (Chromium plays it in a loop).
 const FRAMES: usize = 4;
 
-/// A temporary Y4M file showing `text` as a QR code in the middle of a
-/// grey frame, dark modules on white paper with a quiet zone.
-pub fn qr_video(text: &str) -> Result<tempfile::NamedTempFile> {
+/// The frame's grey picture: `text` as a QR code in the middle.
+fn frame(text: &str) -> Result<Vec<u8>> {
     let code = qrcode::QrCode::new(text.as_bytes()).context("a QR code")?;
     let modules = code.width();
     let colors = code.to_colors();
@@ -30,6 +29,13 @@ pub fn qr_video(text: &str) -> Result<tempfile::NamedTempFile> {
             luma[(top + y) * WIDTH + left + x] = if dark { 20 } else { 235 };
         }
     }
+    Ok(luma)
+}
+
+/// A temporary Y4M file showing `text` as a QR code in the middle of a
+/// grey frame, dark modules on white paper with a quiet zone.
+pub fn qr_video(text: &str) -> Result<tempfile::NamedTempFile> {
+    let luma = frame(text)?;
     let chroma = vec![128u8; (WIDTH / 2) * (HEIGHT / 2)];
     let mut file = tempfile::Builder::new()
         .prefix("houqin-e2e-camera-")
@@ -44,5 +50,25 @@ pub fn qr_video(text: &str) -> Result<tempfile::NamedTempFile> {
         file.write_all(&chroma).context("y4m frame")?;
     }
     file.flush().context("y4m")?;
+    Ok(file)
+}
+
+/// A temporary PNG photo of `text` as a QR code (as a phone's camera app
+/// would save it).
+pub fn qr_photo(text: &str) -> Result<tempfile::NamedTempFile> {
+    let luma = frame(text)?;
+    let file = tempfile::Builder::new()
+        .prefix("houqin-e2e-photo-")
+        .suffix(".png")
+        .tempfile()
+        .context("a temp file")?;
+    let width = u32::try_from(WIDTH).context("width")?;
+    let height = u32::try_from(HEIGHT).context("height")?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file.reopen()?), width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().context("png header")?;
+    writer.write_image_data(&luma).context("png data")?;
+    writer.finish().context("png")?;
     Ok(file)
 }

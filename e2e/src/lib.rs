@@ -5,7 +5,8 @@
 //! - [`browser`]: headless Chromium through chromedriver, at a chosen viewport
 //!   (and, for scanning, a [`camera`] that films a QR code).
 //! - [`desktop`]: the Tauri app through tauri-driver and WebKitWebDriver under Xvfb.
-//! - [`web`]: a test server that also serves the built UI.
+//! - [`web`]: a test server that also serves the built UI; [`network`]: a
+//!   link to it that can be cut; [`seeded`]: what the demo campus holds.
 //! - [`find`] / [`act`] / [`check`]: wait for `data-testid` elements, do what a
 //!   user does, and assert what the page shows.
 //!
@@ -20,6 +21,8 @@ pub mod camera;
 pub mod check;
 pub mod desktop;
 pub mod find;
+pub mod network;
 pub mod process;
+pub mod seeded;
 pub mod web;
 pub mod workspace;

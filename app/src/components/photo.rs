@@ -63,7 +63,10 @@ async fn chosen_files(input: web_sys::HtmlInputElement) -> Vec<Vec<u8>> {
 
 /// Chooses and uploads up to `max` photos; `photos` holds their hashes in
 /// order. A file that is not a JPEG, PNG or WebP image of at most 8 MiB is
-/// refused here with a message and sent nowhere.
+/// refused here with a message and sent nowhere. `queued`: the form sends a
+/// command the app queues (it uploads the photos first, whenever the
+/// network allows), so in the app a photo kept on the device is enough —
+/// offline too; otherwise the server must have it before the form is sent.
 #[component]
 pub fn PhotoInput(
     id: &'static str,
@@ -71,6 +74,7 @@ pub fn PhotoInput(
     photos: RwSignal<Vec<String>>,
     max: usize,
     #[prop(optional)] testid: Option<&'static str>,
+    #[prop(optional)] queued: bool,
 ) -> impl IntoView {
     let session = use_session();
     let lang = use_i18n().lang;
@@ -89,7 +93,7 @@ pub fn PhotoInput(
                     session.toaster.show(Key::PhotoTooMany, ToastKind::Error);
                     break;
                 }
-                match api::upload_photo(bytes).await {
+                match api::upload_photo(bytes, queued).await {
                     Ok(hash) => photos.update(|p| {
                         if !p.contains(&hash) {
                             p.push(hash);

@@ -75,6 +75,14 @@ fn new_canvas() -> Option<HtmlCanvasElement> {
         .ok()
 }
 
+/// Whether this browser offers live cameras at all (a secure origin with
+/// `navigator.mediaDevices`; not the desktop shell's WebKit).
+fn live_camera_offered() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w.navigator(), &"mediaDevices".into()).ok())
+        .is_some_and(|d| !d.is_undefined() && !d.is_null())
+}
+
 /// The back camera (any camera where there is no back one), no sound.
 async fn open_camera() -> Result<MediaStream, JsValue> {
     let devices = web_sys::window()
@@ -218,10 +226,12 @@ pub fn TagScanner(on_tag: impl Fn(String) + Copy + Send + Sync + 'static) -> imp
     view! {
         <div class="scanner" data-testid="tag-scanner">
             <div class="office-controls">
-                <button type="button" class="btn btn-secondary" data-testid="scan-start"
-                    aria-pressed=move || scanning.get().to_string() on:click=start>
-                    {move || if scanning.get() { tx(Key::ScanStop) } else { tx(Key::ScanCamera) }}
-                </button>
+                {live_camera_offered().then(|| view! {
+                    <button type="button" class="btn btn-secondary" data-testid="scan-start"
+                        aria-pressed=move || scanning.get().to_string() on:click=start>
+                        {move || if scanning.get() { tx(Key::ScanStop) } else { tx(Key::ScanCamera) }}
+                    </button>
+                })}
                 <label class="btn btn-quiet" for="scan-photo">{tx(Key::ScanPhoto)}</label>
                 <input id="scan-photo" class="visually-hidden" type="file" accept="image/*"
                     capture="environment" data-testid="scan-photo" on:change=from_photo />

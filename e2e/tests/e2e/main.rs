@@ -8,6 +8,7 @@
 
 mod desktop_kiosk;
 mod desktop_login;
+mod desktop_repairs;
 mod web_dining;
 mod web_kiosk;
 mod web_login;

@@ -12,21 +12,14 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use chrono::{NaiveTime, TimeZone};
 use houqin_e2e::browser::{Browser, Viewport};
-use houqin_e2e::{act, check, find, web};
+use houqin_e2e::{act, check, find, seeded, web};
 use houqin_server::testkit::TestOptions;
 use houqin_shared::clock::FakeClock;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).context("offset")?;
-    let today = houqin_shared::kiosk::campus_day(chrono::Utc::now());
-    let eleven = cst
-        .from_local_datetime(&today.and_time(NaiveTime::from_hms_opt(11, 0, 0).context("time")?))
-        .single()
-        .context("a campus time")?
-        .with_timezone(&chrono::Utc);
+    let eleven = seeded::campus_hour_today(11)?;
     let server = web::serve_app(TestOptions {
         clock: Some(Arc::new(FakeClock::at(eleven))),
         ..TestOptions::default()

@@ -3,74 +3,30 @@
 //! whose tablet shows it in the queue; they accept, start, record a part,
 //! complete with an after-photo; the student's phone shows it done and the
 //! student accepts it. Signed out, a passer-by reports a tagged asset from
-//! its QR code's page. Screens go to `e2e/screenshots/`.
+//! its QR code's page; a neighbour scans the same tag with their phone's
+//! camera and follows the open job. Screens go to `e2e/screenshots/`.
 //!
 //! The server's clock is 10:00 campus time today: the technician is on shift.
 
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
-use chrono::{NaiveTime, TimeZone};
 use houqin_e2e::browser::{Browser, Viewport};
-use houqin_e2e::{act, check, find, web};
+use houqin_e2e::{act, check, find, seeded, web};
 use houqin_server::testkit::TestOptions;
 use houqin_shared::clock::FakeClock;
 
-/// A building in the demo technician's zone, from the server's database.
-async fn building_in_technicians_zone(
-    server: &houqin_server::testkit::TestServer,
-) -> Result<String> {
-    use houqin_server::entities::{buildings, user_scopes, users};
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let conn = &server.state.db.conn;
-    let tech = users::Entity::find()
-        .filter(users::Column::Username.eq("technician"))
-        .one(conn)
-        .await?
-        .context("the demo technician")?;
-    let zone = user_scopes::Entity::find()
-        .filter(user_scopes::Column::UserId.eq(tech.id))
-        .filter(user_scopes::Column::Kind.eq("zone"))
-        .one(conn)
-        .await?
-        .context("their zone")?
-        .ref_id;
-    let building = buildings::Entity::find()
-        .filter(buildings::Column::ZoneId.eq(zone))
-        .one(conn)
-        .await?
-        .context("a building in the zone")?;
-    Ok(building.id.to_string())
-}
-
-/// Sets a `<select>` (by test id) to `value` as a user would.
-async fn choose(client: &fantoccini::Client, id: &str, value: &str) -> Result<()> {
-    find::visible(client, id).await?;
-    find::js(
-        client,
-        "const s = document.querySelector(`[data-testid=${arguments[0]}]`); s.value = arguments[1]; \
-         s.dispatchEvent(new Event('change', {bubbles: true})); return true;",
-        vec![id.into(), value.into()],
-    )
-    .await?;
-    Ok(())
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repair_from_report_to_acceptance() -> Result<()> {
-    let cst = chrono::FixedOffset::east_opt(8 * 3600).context("offset")?;
-    let today = houqin_shared::kiosk::campus_day(chrono::Utc::now());
-    let ten = cst
-        .from_local_datetime(&today.and_time(NaiveTime::from_hms_opt(10, 0, 0).context("time")?))
-        .single()
-        .context("a campus time")?
-        .with_timezone(&chrono::Utc);
+    let ten = seeded::campus_hour_today(10)?;
     let server = web::serve_app(TestOptions {
         clock: Some(Arc::new(FakeClock::at(ten))),
         ..TestOptions::default()
     })
     .await?;
-    let building = building_in_technicians_zone(&server).await?;
+    let building = seeded::building_in_technicians_zone(&server)
+        .await?
+        .to_string();
     let picture = houqin_e2e::workspace::root().join("icons/128x128.png");
 
     // The student reports a leak with a photo.
@@ -79,8 +35,8 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
     act::open(p, &server.url).await?;
     act::login(p, "student", "demo").await?;
     act::open(p, &format!("{}/s/repairs", server.url)).await?;
-    choose(p, "repair-urgency", "high").await?;
-    choose(p, "repair-building", &building).await?;
+    act::choose(p, "repair-urgency", "high").await?;
+    act::choose(p, "repair-building", &building).await?;
     act::fill(p, "repair-room", "302").await?;
     act::fill(p, "repair-text", "洗手池下水管漏水").await?;
     act::attach(p, "repair-photos", &picture).await?;
@@ -105,7 +61,7 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
         vec![],
     )
     .await?;
-    choose(
+    act::choose(
         t,
         "job-part",
         valve.as_str().context("a valve in the store")?,

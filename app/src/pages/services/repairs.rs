@@ -391,7 +391,7 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                     </div>
                 })}
                 <TextArea id="repair-text".to_owned() label=Key::RepairWhat value=text testid="repair-text" />
-                <PhotoInput id="repair-photos" label=Key::RepairPhotos photos=photos max=houqin_shared::repairs::MAX_PHOTOS testid="repair-photos" />
+                <PhotoInput id="repair-photos" label=Key::RepairPhotos photos=photos max=houqin_shared::repairs::MAX_PHOTOS testid="repair-photos" queued=true />
                 <Button kind=ButtonKind::Primary testid="repair-send" on:click=send>{tx(Key::RepairSend)}</Button>
             </div>
         </Card>
@@ -678,7 +678,7 @@ fn QueueCard(
                                         <input id=format!("minutes-{id}") class="field-input" inputmode="numeric" data-testid="job-minutes"
                                             prop:value=move || minutes.get() on:input=move |ev| minutes.set(event_target_value(&ev)) />
                                     </label>
-                                    <PhotoInput id="job-after" label=Key::RepairAfterPhotos photos=after max=houqin_shared::repairs::MAX_PHOTOS testid="job-after-photos" />
+                                    <PhotoInput id="job-after" label=Key::RepairAfterPhotos photos=after max=houqin_shared::repairs::MAX_PHOTOS queued=true testid="job-after-photos" />
                                     <Button kind=ButtonKind::Primary testid="job-complete" on:click=complete>{tx(Key::StepComplete)}</Button>
                                 </div>
                             })}
