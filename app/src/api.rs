@@ -657,7 +657,7 @@ pub async fn repair_parts() -> Result<Vec<houqin_shared::repairs::Part>, ApiErro
 }
 
 /// An asset by its tag, with its open work orders.
-pub async fn repair_asset(code: &str) -> Result<Value, ApiError> {
+pub async fn repair_asset(code: &str) -> Result<houqin_shared::repairs::AssetView, ApiError> {
     call(Method::Get, &format!("/repairs/assets/{code}"), None).await
 }
 

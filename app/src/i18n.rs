@@ -460,6 +460,8 @@ keys! {
     RepairTagHint => "设备上贴有 HQ- 开头的二维码标签时填写；否则选择楼栋和房间。", "If the thing has a QR tag starting HQ-, enter it; otherwise choose the building and room.";
     RepairAlreadyOpen => "这台设备已有未完成的报修：{}。可以关注它，无需重复报修。", "This asset already has an open repair: {}. You can follow it instead of reporting again.";
     RepairFollow => "关注这条报修", "Follow this repair";
+    RepairAssetHistory => "维修记录（{} 条）", "Repair history ({})";
+    RepairAssetNoHistory => "这台设备还没有维修记录。", "No repairs of this asset yet.";
     ScanCamera => "扫描设备二维码", "Scan the tag";
     ScanStop => "停止扫描", "Stop scanning";
     ScanPhoto => "拍照识别", "Read from a photo";

@@ -338,6 +338,24 @@ pub fn check_asset_code(code: &str) -> Result<(), FieldError> {
     }
 }
 
+/// An asset by its tag (`GET /repairs/assets/{code}`): what it is, where,
+/// its open work orders (to follow one instead of reporting it again) and
+/// its history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AssetView {
+    pub id: Uuid,
+    pub code: String,
+    pub category: Category,
+    pub name: LocalName,
+    pub building_id: BuildingId,
+    pub building_name: LocalName,
+    pub room: Option<String>,
+    pub open: Vec<WorkOrder>,
+    /// The last 20 work orders, newest first.
+    pub history: Vec<WorkOrder>,
+}
+
 /// The asset tag a scanned QR code names: the code itself (`HQ-000123`) or
 /// a link to its report page (`…/report/HQ-000123`, as the printed sheets
 /// carry). `None` for anything else (a pay code, a web address).

@@ -23,8 +23,8 @@ use chrono::{DateTime, Utc};
 use houqin_shared::accounts::Role;
 use houqin_shared::ids::{BuildingId, UserId};
 use houqin_shared::repairs::{
-    Category, Event, Part, PartUse, SlaTarget, Status, TechnicianProfile, Urgency, WorkOrder,
-    default_sla,
+    AssetView, Category, Event, Part, PartUse, SlaTarget, Status, TechnicianProfile, Urgency,
+    WorkOrder, default_sla,
 };
 use houqin_shared::services::Service;
 use houqin_shared::sync::entity::{PART, WORK_ORDER};
@@ -650,22 +650,6 @@ pub async fn list_parts(State(state): State<AppState>, p: Principal) -> ApiResul
             .map(part_dto)
             .collect(),
     ))
-}
-
-/// An asset by its tag: what it is, where, its open work orders (to follow
-/// one instead of reporting it again) and its history.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
-pub struct AssetView {
-    pub id: Uuid,
-    pub code: String,
-    pub category: Category,
-    pub name: LocalName,
-    pub building_id: BuildingId,
-    pub building_name: LocalName,
-    pub room: Option<String>,
-    pub open: Vec<WorkOrder>,
-    /// The last 20 work orders, newest first.
-    pub history: Vec<WorkOrder>,
 }
 
 #[utoipa::path(get, path = "/repairs/assets/{code}", tag = "repairs",

@@ -158,6 +158,9 @@ async fn a_repair_from_report_to_acceptance() -> Result<()> {
     act::click(n, "scan-start").await?;
     check::value_becomes(n, "repair-tag", "HQ-000002").await?;
     check::attr_becomes(n, "scan-note", "data-note", "ScanFound").await?;
+    // The asset shows (what, where, its past repairs) and prefills the kind.
+    check::attr_becomes(n, "repair-asset", "data-code", "HQ-000002").await?;
+    check::value_becomes(n, "repair-category", "hvac").await?;
     find::visible(n, "repair-follow").await?;
     find::js(
         n,

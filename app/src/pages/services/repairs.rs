@@ -10,8 +10,8 @@ use houqin_shared::accounts::Role;
 use houqin_shared::directory::Building;
 use houqin_shared::ids::{BuildingId, UserId};
 use houqin_shared::repairs::{
-    Category, Claim, Follow, Part, Reassign, Report, Review, SlaState, Status, Step, TakeStep,
-    TechnicianProfile, Urgency, UsePart, Verdict, WorkOrder,
+    AssetView, Category, Claim, Follow, Part, Reassign, Report, Review, SlaState, Status, Step,
+    TakeStep, TechnicianProfile, Urgency, UsePart, Verdict, WorkOrder,
 };
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -25,7 +25,7 @@ use crate::components::photo::{Photo, PhotoInput};
 use crate::components::scanner::TagScanner;
 use crate::components::shell::MAIN_ID;
 use crate::components::toast::ToastKind;
-use crate::i18n::{Key, error_key, fill, local_name, tx, use_i18n};
+use crate::i18n::{Key, error_key, fill, format_datetime, local_name, tx, use_i18n};
 use crate::session::use_session;
 use crate::sync::use_sync;
 
@@ -203,6 +203,7 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
     let text = RwSignal::new(String::new());
     let photos = RwSignal::new(Vec::<String>::new());
     let open_on_tag = RwSignal::new(Vec::<WorkOrder>::new());
+    let asset_seen = RwSignal::new(None::<AssetView>);
     spawn_local(async move {
         if let Ok(list) = api::buildings().await {
             building.try_set(list.first().map(|b| b.id));
@@ -214,13 +215,27 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
         let code = tag.get_untracked().trim().to_uppercase();
         if houqin_shared::repairs::check_asset_code(&code).is_err() {
             open_on_tag.set(Vec::new());
+            asset_seen.set(None);
             return;
         }
         spawn_local(async move {
-            if let Ok(v) = api::repair_asset(&code).await {
-                let open: Vec<WorkOrder> =
-                    serde_json::from_value(v["open"].clone()).unwrap_or_default();
-                open_on_tag.try_set(open);
+            match api::repair_asset(&code).await {
+                // What it is prefills the report's kind; its history shows.
+                Ok(a) => {
+                    category.try_set(a.category);
+                    open_on_tag.try_set(a.open.clone());
+                    asset_seen.try_set(Some(a));
+                }
+                Err(e) if e.code() == Some(houqin_shared::ErrorCode::NotFound) => {
+                    open_on_tag.try_set(Vec::new());
+                    asset_seen.try_set(None);
+                    asset_seen.try_set(None);
+                    session
+                        .toaster
+                        .show(Key::RepairUnknownTag, ToastKind::Error);
+                }
+                // Offline: the report still goes, the server looks the tag up.
+                Err(_) => {}
             }
         });
     };
@@ -245,6 +260,7 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                     tag.try_set(String::new());
                     photos.try_set(Vec::new());
                     open_on_tag.try_set(Vec::new());
+                    asset_seen.try_set(None);
                     session
                         .toaster
                         .show(Key::RepairFollowed, ToastKind::Success);
@@ -289,6 +305,7 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                     tag.try_set(String::new());
                     photos.try_set(Vec::new());
                     open_on_tag.try_set(Vec::new());
+                    asset_seen.try_set(None);
                     session
                         .toaster
                         .show(Key::RepairReported, ToastKind::Success);
@@ -340,6 +357,38 @@ fn ReportCard(on_reported: impl Fn() + Copy + Send + Sync + 'static) -> impl Int
                     tag.set(code);
                     look_up();
                 } />
+                {move || asset_seen.get().map(|a| {
+                    let done: Vec<WorkOrder> = a.history.iter().filter(|w| w.status.is_done()).cloned().collect();
+                    let count = done.len();
+                    view! {
+                        <div class="asset-seen" data-testid="repair-asset" data-code=a.code.clone()>
+                            <p class="list-row-title">{local_name(&a.name, lang.get())} " · " {a.code.clone()}</p>
+                            <p class="list-row-sub">
+                                {local_name(&a.building_name, lang.get())} " " {a.room.clone().unwrap_or_default()}
+                                " · " {tx(category_key(a.category))}
+                            </p>
+                            {if done.is_empty() {
+                                view! { <p class="muted">{tx(Key::RepairAssetNoHistory)}</p> }.into_any()
+                            } else {
+                                view! {
+                                    <details data-testid="repair-asset-history">
+                                        <summary>{move || fill(Key::RepairAssetHistory.text(lang.get()), count)}</summary>
+                                        <ul class="list">
+                                            {done.into_iter().map(|w| view! {
+                                                <li class="list-row">
+                                                    <span class="list-row-main">
+                                                        <span class="list-row-title">{w.number.clone()} " · " {tx(status_key(w.status))}</span>
+                                                        <span class="list-row-sub">{format_datetime(w.created_at)} " · " {w.description.clone()}</span>
+                                                    </span>
+                                                </li>
+                                            }).collect_view()}
+                                        </ul>
+                                    </details>
+                                }.into_any()
+                            }}
+                        </div>
+                    }
+                })}
                 {move || (!open_on_tag.with(Vec::is_empty)).then(|| view! {
                     <div class="alert" role="status" data-testid="repair-already-open">
                         <p>{move || fill(
