@@ -114,6 +114,29 @@ ensure_postgres() {
   return 1
 }
 
+# tidy_test_leftovers: earlier runs' test databases (each PostgreSQL test makes
+# its own) and, when the disk runs low, the compiler's incremental caches.
+tidy_test_leftovers() {
+  local dbs n
+  dbs="$(psql -h 127.0.0.1 -U postgres -Atc "SELECT datname FROM pg_database
+    WHERE datname LIKE 'houqin\_test\_%' OR datname LIKE 'houqin\_tplbuild\_%'
+    OR (datname LIKE 'houqin\_tpl\_%' AND oid NOT IN (SELECT oid FROM pg_database
+        WHERE datname LIKE 'houqin\_tpl\_%' ORDER BY oid DESC LIMIT 2))")"
+  n="$(printf '%s' "$dbs" | grep -c . || true)"
+  if [ "$n" -gt 0 ]; then
+    say "dropping $n test databases left by earlier runs"
+    printf '%s\n' "$dbs" | while read -r db; do
+      [ -n "$db" ] && psql -h 127.0.0.1 -U postgres -qAtc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)"
+    done
+  fi
+  local free_kb
+  free_kb="$(df -Pk "$CARGO_TARGET_DIR" 2>/dev/null | awk 'NR == 2 {print $4}')"
+  if [ -n "$free_kb" ] && [ "$free_kb" -lt $((20 * 1024 * 1024)) ]; then
+    say "under 20 GB free: removing the compiler's incremental caches"
+    rm -rf "$CARGO_TARGET_DIR"/*/incremental "$CARGO_TARGET_DIR"/*/*/incremental
+  fi
+}
+
 MQTT_PORT="${HOUQIN_TEST_MQTT_PORT:-18830}"
 ensure_mosquitto() {
   ensure_apt mosquitto mosquitto-clients

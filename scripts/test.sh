@@ -16,7 +16,12 @@ ensure_tauri_driver
 ensure_postgres
 ensure_mosquitto
 ensure_pcscd
+tidy_test_leftovers
 step_done
+
+# Incremental caches help an edit-compile loop, not a full run, and they grow
+# by gigabytes a run in the shared target folder.
+export CARGO_INCREMENTAL=0
 
 step "cargo fmt --all --check"
 cargo fmt --all --check

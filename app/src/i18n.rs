@@ -62,6 +62,8 @@ keys! {
         "The username or password is incorrect. Check them and try again.";
     ErrLockedOut => "登录失败次数过多，账号已被暂时锁定，请稍后再试。",
         "Too many failed attempts. The account is locked for now; please try again later.";
+    ErrRateLimited => "操作太频繁了，请稍后再试。",
+        "Too many attempts from here; please try again a little later.";
     ErrAccountDisabled => "该账号已停用。如有疑问，请联系后勤服务中心。",
         "This account has been disabled. Please contact the logistics service centre.";
     ErrNetwork => "无法连接服务器，请检查网络后重试。",
@@ -859,6 +861,7 @@ pub fn error_key(error: &ApiError) -> Key {
     match error.code() {
         Some(ErrorCode::InvalidCredentials) => Key::ErrInvalidCredentials,
         Some(ErrorCode::LockedOut) => Key::ErrLockedOut,
+        Some(ErrorCode::RateLimited) => Key::ErrRateLimited,
         Some(ErrorCode::AccountDisabled) => Key::ErrAccountDisabled,
         Some(ErrorCode::SessionExpired | ErrorCode::Unauthenticated) => Key::ErrSessionExpired,
         Some(ErrorCode::Forbidden) => Key::ErrForbidden,
@@ -888,6 +891,7 @@ pub fn rejection_key(code: ErrorCode) -> Key {
         ErrorCode::MalformedRequest | ErrorCode::PayloadTooLarge => Key::RejectUnreadable,
         ErrorCode::InvalidCredentials
         | ErrorCode::LockedOut
+        | ErrorCode::RateLimited
         | ErrorCode::Internal
         | ErrorCode::Unavailable
         | ErrorCode::Unknown => Key::RejectOther,

@@ -36,6 +36,9 @@ pub struct Config {
     pub login_limits: LoginLimits,
     /// The largest request body accepted, in bytes.
     pub body_limit: usize,
+    /// Anonymous repair reports (from an asset's public tag page) one
+    /// client address may send per hour.
+    pub public_reports_per_hour: usize,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Config {
             refresh_ttl: Duration::days(30),
             login_limits: LoginLimits::default(),
             body_limit: 2 * 1024 * 1024,
+            public_reports_per_hour: 10,
         }
     }
 }
@@ -60,6 +64,7 @@ impl std::fmt::Debug for Config {
             .field("refresh_ttl", &self.refresh_ttl)
             .field("login_limits", &self.login_limits)
             .field("body_limit", &self.body_limit)
+            .field("public_reports_per_hour", &self.public_reports_per_hour)
             .finish()
     }
 }

@@ -36,6 +36,8 @@ pub enum ApiError {
     InvalidCredentials,
     #[error("locked out for {retry_after_secs}s")]
     LockedOut { retry_after_secs: i64 },
+    #[error("rate limited for {retry_after_secs}s")]
+    RateLimited { retry_after_secs: i64 },
     #[error("account disabled")]
     AccountDisabled,
     #[error("forbidden")]
@@ -81,6 +83,7 @@ impl ApiError {
             ApiError::SessionExpired => ErrorCode::SessionExpired,
             ApiError::InvalidCredentials => ErrorCode::InvalidCredentials,
             ApiError::LockedOut { .. } => ErrorCode::LockedOut,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
             ApiError::AccountDisabled => ErrorCode::AccountDisabled,
             ApiError::Forbidden => ErrorCode::Forbidden,
             ApiError::NotFound(_) => ErrorCode::NotFound,
@@ -98,6 +101,10 @@ impl ApiError {
             ApiError::Conflict { message, field } => (message.clone(), field.clone()),
             ApiError::LockedOut { retry_after_secs } => (
                 format!("too many failed logins; try again in {retry_after_secs} seconds"),
+                None,
+            ),
+            ApiError::RateLimited { retry_after_secs } => (
+                format!("too many requests from here; try again in {retry_after_secs} seconds"),
                 None,
             ),
             ApiError::NotFound(what) => (format!("{what} not found"), None),
@@ -133,7 +140,8 @@ impl IntoResponse for ApiError {
             request_id,
         };
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::LockedOut { retry_after_secs } = self
+        if let ApiError::LockedOut { retry_after_secs } | ApiError::RateLimited { retry_after_secs } =
+            self
             && let Ok(v) = retry_after_secs.to_string().parse()
         {
             response

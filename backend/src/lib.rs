@@ -26,6 +26,7 @@ pub mod seed;
 pub mod state;
 pub mod sync;
 pub mod testkit;
+pub mod throttle;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -17,6 +17,8 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub keys: Arc<TokenKeys>,
     pub limiter: Arc<LoginLimiter>,
+    /// Anonymous repair reports per client address.
+    pub public_reports: Arc<crate::throttle::Throttle>,
     pub pokes: crate::sync::Pokes,
 }
 
@@ -40,8 +42,13 @@ impl AppState {
                 );
             }
         }
+        let public_reports = crate::throttle::Throttle::new(
+            config.public_reports_per_hour,
+            chrono::Duration::hours(1),
+        );
         Ok(AppState {
             db,
+            public_reports: Arc::new(public_reports),
             config: Arc::new(config),
             clock,
             keys: Arc::new(keys),

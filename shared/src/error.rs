@@ -24,6 +24,9 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// Too many failed logins; try again later.
     LockedOut,
+    /// Too many requests of this kind from here; try again later
+    /// (`Retry-After` says when).
+    RateLimited,
     /// The account has been deactivated.
     AccountDisabled,
     /// Authenticated, but the role or scope does not allow this.
@@ -50,7 +53,7 @@ impl ErrorCode {
             Self::PayloadTooLarge => 413,
             Self::Unauthenticated | Self::SessionExpired | Self::InvalidCredentials => 401,
             Self::AccountDisabled | Self::Forbidden => 403,
-            Self::LockedOut => 429,
+            Self::LockedOut | Self::RateLimited => 429,
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::Internal | Self::Unknown => 500,

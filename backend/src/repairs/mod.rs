@@ -101,103 +101,186 @@ pub(crate) async fn followers(conn: &impl ConnectionTrait, id: Uuid) -> Result<V
         .collect())
 }
 
+/// Rows of `E` whose `column` is one of `ids`, fetched in chunks (bind
+/// parameters are limited), in the order `order` gives within each chunk.
+async fn rows_in<E>(
+    conn: &impl ConnectionTrait,
+    column: E::Column,
+    ids: &[Uuid],
+    order: &[E::Column],
+) -> Result<Vec<E::Model>, DbErr>
+where
+    E: EntityTrait,
+{
+    let mut out = Vec::new();
+    let mut wanted: Vec<Uuid> = ids.to_vec();
+    wanted.sort();
+    wanted.dedup();
+    for chunk in wanted.chunks(500) {
+        let mut find = E::find().filter(column.is_in(chunk.iter().copied()));
+        for c in order {
+            find = find.order_by_asc(*c);
+        }
+        out.extend(find.all(conn).await?);
+    }
+    Ok(out)
+}
+
 /// A work order as everyone reads it: with its place, people, parts and history.
 pub async fn view(conn: &impl ConnectionTrait, w: &work_orders::Model) -> Result<WorkOrder, DbErr> {
-    let building = match w.building_id {
-        Some(b) => buildings::Entity::find_by_id(b).one(conn).await?,
-        None => None,
-    };
-    let asset = match w.asset_id {
-        Some(a) => assets::Entity::find_by_id(a).one(conn).await?,
-        None => None,
-    };
-    let events = work_order_events::Entity::find()
-        .filter(work_order_events::Column::WorkOrderId.eq(w.id))
-        .order_by_asc(work_order_events::Column::At)
-        .order_by_asc(work_order_events::Column::Id)
-        .all(conn)
-        .await?;
-    let uses = part_uses::Entity::find()
-        .filter(part_uses::Column::WorkOrderId.eq(w.id))
-        .order_by_asc(part_uses::Column::CreatedAt)
-        .all(conn)
-        .await?;
-    let part_rows: HashMap<Uuid, parts::Model> = if uses.is_empty() {
-        HashMap::new()
-    } else {
-        parts::Entity::find()
-            .filter(parts::Column::Id.is_in(uses.iter().map(|u| u.part_id)))
-            .all(conn)
+    views(conn, std::slice::from_ref(w))
+        .await?
+        .pop()
+        .ok_or_else(|| DbErr::Custom("a work order without its view".into()))
+}
+
+/// Work orders as everyone reads them, in the order given: a handful of
+/// queries for the whole list (places, history, parts, followers, names),
+/// not a handful per work order.
+pub async fn views(
+    conn: &impl ConnectionTrait,
+    list: &[work_orders::Model],
+) -> Result<Vec<WorkOrder>, DbErr> {
+    if list.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
+    let building_ids: Vec<Uuid> = list.iter().filter_map(|w| w.building_id).collect();
+    let asset_ids: Vec<Uuid> = list.iter().filter_map(|w| w.asset_id).collect();
+    let buildings: HashMap<Uuid, buildings::Model> =
+        rows_in::<buildings::Entity>(conn, buildings::Column::Id, &building_ids, &[])
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b))
+            .collect();
+    let assets: HashMap<Uuid, assets::Model> =
+        rows_in::<assets::Entity>(conn, assets::Column::Id, &asset_ids, &[])
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+    let mut events: HashMap<Uuid, Vec<work_order_events::Model>> = HashMap::new();
+    for e in rows_in::<work_order_events::Entity>(
+        conn,
+        work_order_events::Column::WorkOrderId,
+        &ids,
+        &[work_order_events::Column::At, work_order_events::Column::Id],
+    )
+    .await?
+    {
+        events.entry(e.work_order_id).or_default().push(e);
+    }
+    let mut uses: HashMap<Uuid, Vec<part_uses::Model>> = HashMap::new();
+    for u in rows_in::<part_uses::Entity>(
+        conn,
+        part_uses::Column::WorkOrderId,
+        &ids,
+        &[part_uses::Column::CreatedAt, part_uses::Column::Id],
+    )
+    .await?
+    {
+        uses.entry(u.work_order_id).or_default().push(u);
+    }
+    let part_ids: Vec<Uuid> = uses.values().flatten().map(|u| u.part_id).collect();
+    let part_rows: HashMap<Uuid, parts::Model> =
+        rows_in::<parts::Entity>(conn, parts::Column::Id, &part_ids, &[])
             .await?
             .into_iter()
             .map(|p| (p.id, p))
-            .collect()
-    };
-    let following = followers(conn, w.id).await?;
-    let people = names(
+            .collect();
+    let mut following: HashMap<Uuid, Vec<UserId>> = HashMap::new();
+    for f in rows_in::<work_order_followers::Entity>(
         conn,
-        events
-            .iter()
-            .filter_map(|e| e.actor_id)
-            .chain(w.assignee_id),
+        work_order_followers::Column::WorkOrderId,
+        &ids,
+        &[
+            work_order_followers::Column::CreatedAt,
+            work_order_followers::Column::Id,
+        ],
     )
-    .await?;
-    Ok(WorkOrder {
-        id: w.id,
-        number: w.number.clone(),
-        category: Category::parse(&w.category).unwrap_or(Category::Other),
-        urgency: Urgency::parse(&w.urgency).unwrap_or(Urgency::Normal),
-        status: Status::parse(&w.status).unwrap_or(Status::Open),
-        building_id: w.building_id.map(BuildingId),
-        building_name: building.map(|b| LocalName::new(b.name_zh, b.name_en)),
-        room: w.room.clone(),
-        asset_id: w.asset_id,
-        asset_code: asset.map(|a| a.code),
-        zone_id: w.zone_id,
-        description: w.description.clone(),
-        photos: hashes(&w.photos),
-        after_photos: hashes(&w.after_photos),
-        reporter_id: w.reporter_id.map(UserId),
-        assignee_id: w.assignee_id.map(UserId),
-        assignee_name: w.assignee_id.and_then(|a| people.get(&a).cloned()),
-        created_at: w.created_at,
-        updated_at: w.updated_at,
-        respond_by: w.respond_by,
-        resolve_by: w.resolve_by,
-        responded_at: w.responded_at,
-        completed_at: w.completed_at,
-        closed_at: w.closed_at,
-        escalation: u8::try_from(w.escalation).unwrap_or(0),
-        pause_reason: w.pause_reason.clone(),
-        minutes: u32::try_from(w.minutes).unwrap_or(0),
-        parts: uses
-            .iter()
-            .map(|u| PartUse {
-                id: u.id,
-                part_id: u.part_id,
-                name: part_rows
-                    .get(&u.part_id)
-                    .map(|p| LocalName::new(p.name_zh.clone(), p.name_en.clone()))
-                    .unwrap_or_else(|| LocalName::new("", "")),
-                quantity: u32::try_from(u.quantity).unwrap_or(0),
-                unit_cost: u.unit_cost,
-            })
-            .collect(),
-        rating: w.rating.and_then(|r| u8::try_from(r).ok()),
-        comment: w.comment.clone(),
-        reopened: u32::try_from(w.reopened).unwrap_or(0),
-        history: events
-            .into_iter()
-            .map(|e| Event {
-                at: e.at,
-                actor_id: e.actor_id.map(UserId),
-                actor_name: e.actor_id.and_then(|a| people.get(&a).cloned()),
-                kind: e.kind,
-                note: e.note,
-            })
-            .collect(),
-        followers: following.into_iter().map(UserId).collect(),
-    })
+    .await?
+    {
+        following
+            .entry(f.work_order_id)
+            .or_default()
+            .push(UserId(f.user_id));
+    }
+    let mut people_ids: Vec<Uuid> = list.iter().filter_map(|w| w.assignee_id).collect();
+    people_ids.extend(events.values().flatten().filter_map(|e| e.actor_id));
+    people_ids.sort();
+    people_ids.dedup();
+    let mut people = HashMap::new();
+    for chunk in people_ids.chunks(500) {
+        people.extend(names(conn, chunk.iter().copied()).await?);
+    }
+    Ok(list
+        .iter()
+        .map(|w| {
+            let building = w.building_id.and_then(|b| buildings.get(&b));
+            let asset = w.asset_id.and_then(|a| assets.get(&a));
+            WorkOrder {
+                id: w.id,
+                number: w.number.clone(),
+                category: Category::parse(&w.category).unwrap_or(Category::Other),
+                urgency: Urgency::parse(&w.urgency).unwrap_or(Urgency::Normal),
+                status: Status::parse(&w.status).unwrap_or(Status::Open),
+                building_id: w.building_id.map(BuildingId),
+                building_name: building
+                    .map(|b| LocalName::new(b.name_zh.clone(), b.name_en.clone())),
+                room: w.room.clone(),
+                asset_id: w.asset_id,
+                asset_code: asset.map(|a| a.code.clone()),
+                zone_id: w.zone_id,
+                description: w.description.clone(),
+                photos: hashes(&w.photos),
+                after_photos: hashes(&w.after_photos),
+                reporter_id: w.reporter_id.map(UserId),
+                assignee_id: w.assignee_id.map(UserId),
+                assignee_name: w.assignee_id.and_then(|a| people.get(&a).cloned()),
+                created_at: w.created_at,
+                updated_at: w.updated_at,
+                respond_by: w.respond_by,
+                resolve_by: w.resolve_by,
+                responded_at: w.responded_at,
+                completed_at: w.completed_at,
+                closed_at: w.closed_at,
+                escalation: u8::try_from(w.escalation).unwrap_or(0),
+                pause_reason: w.pause_reason.clone(),
+                minutes: u32::try_from(w.minutes).unwrap_or(0),
+                parts: uses
+                    .get(&w.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|u| PartUse {
+                        id: u.id,
+                        part_id: u.part_id,
+                        name: part_rows
+                            .get(&u.part_id)
+                            .map(|p| LocalName::new(p.name_zh.clone(), p.name_en.clone()))
+                            .unwrap_or_else(|| LocalName::new("", "")),
+                        quantity: u32::try_from(u.quantity).unwrap_or(0),
+                        unit_cost: u.unit_cost,
+                    })
+                    .collect(),
+                rating: w.rating.and_then(|r| u8::try_from(r).ok()),
+                comment: w.comment.clone(),
+                reopened: u32::try_from(w.reopened).unwrap_or(0),
+                history: events
+                    .get(&w.id)
+                    .into_iter()
+                    .flatten()
+                    .map(|e| Event {
+                        at: e.at,
+                        actor_id: e.actor_id.map(UserId),
+                        actor_name: e.actor_id.and_then(|a| people.get(&a).cloned()),
+                        kind: e.kind.clone(),
+                        note: e.note.clone(),
+                    })
+                    .collect(),
+                followers: following.remove(&w.id).unwrap_or_default(),
+            }
+        })
+        .collect())
 }
 
 /// Writes the work order's current state to the scopes that hold it (its
@@ -326,16 +409,22 @@ pub async fn user_rows(
         )
         .all(conn)
         .await?;
-    let mut rows = Vec::with_capacity(list.len());
-    for w in list {
-        let v = view(conn, &w).await?;
-        rows.push((
-            WORK_ORDER,
-            w.id,
-            serde_json::to_value(v).unwrap_or_default(),
-        ));
-    }
-    Ok(rows)
+    snapshot(conn, &list).await
+}
+
+/// Work orders as a scope's snapshot rows.
+async fn snapshot(
+    conn: &impl ConnectionTrait,
+    list: &[work_orders::Model],
+) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
+    Ok(views(conn, list)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let id = v.id;
+            (WORK_ORDER, id, serde_json::to_value(v).unwrap_or_default())
+        })
+        .collect())
 }
 
 /// The work orders of a zone's buildings (its technicians' queue and pool).
@@ -347,16 +436,7 @@ pub async fn zone_rows(
         .filter(work_orders::Column::ZoneId.eq(zone))
         .all(conn)
         .await?;
-    let mut rows = Vec::with_capacity(list.len());
-    for w in list {
-        let v = view(conn, &w).await?;
-        rows.push((
-            WORK_ORDER,
-            w.id,
-            serde_json::to_value(v).unwrap_or_default(),
-        ));
-    }
-    Ok(rows)
+    snapshot(conn, &list).await
 }
 
 /// The campus's target for a category and urgency (its own, else the default).
@@ -507,8 +587,23 @@ pub(crate) async fn record(
     kind: &str,
     note: &str,
 ) -> Result<(), DbErr> {
+    record_as(conn, Uuid::now_v7(), w, at, actor, subject, kind, note).await
+}
+
+/// [`record`] with the event's id given (a client's, so a retry finds it).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn record_as(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    w: &work_orders::Model,
+    at: DateTime<Utc>,
+    actor: Option<Uuid>,
+    subject: Option<Uuid>,
+    kind: &str,
+    note: &str,
+) -> Result<(), DbErr> {
     work_order_events::Entity::insert(work_order_events::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(id),
         campus_id: Set(w.campus_id),
         work_order_id: Set(w.id),
         at: Set(at),
@@ -596,11 +691,7 @@ pub async fn list(
         .limit(500)
         .all(conn)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for w in &rows {
-        out.push(view(conn, w).await?);
-    }
-    Ok(Json(out))
+    Ok(Json(views(conn, &rows).await?))
 }
 
 /// Whether `p` may read this work order: its reporter, its assignee, the
@@ -679,15 +770,12 @@ pub async fn asset(
         .limit(20)
         .all(conn)
         .await?;
-    let mut open = Vec::new();
-    let mut history = Vec::new();
-    for w in &rows {
-        let v = view(conn, w).await?;
-        if !v.status.is_done() {
-            open.push(v.clone());
-        }
-        history.push(v);
-    }
+    let history = views(conn, &rows).await?;
+    let open = history
+        .iter()
+        .filter(|v| !v.status.is_done())
+        .cloned()
+        .collect();
     Ok(Json(AssetView {
         id: a.id,
         code: a.code,

@@ -7,8 +7,11 @@
 //! session): the least a passer-by needs to give. An asset has at most one
 //! open anonymous-or-not job: a second report of it joins the open one (its
 //! words are added to the job's history), so a tag cannot be used to flood
-//! the technicians.
+//! the technicians; and one client address may send only so many reports
+//! an hour (`Config::public_reports_per_hour`), so it cannot flood the
+//! history either.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,11 +23,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use super::record;
+use super::record_as;
 use crate::authz::Principal;
-use crate::entities::{assets, buildings, work_orders};
+use crate::entities::{assets, buildings, work_order_events, work_orders};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Json, Path, Query};
+use crate::http::ClientAddr;
 use crate::state::AppState;
 use crate::sync::changes::{self, Changes};
 
@@ -115,9 +119,11 @@ pub async fn asset(
 #[utoipa::path(post, path = "/repairs/public/{code}", tag = "repairs", request_body = PublicReport,
     params(("code" = String, Path, description = "the asset's tag, HQ-…")),
     responses((status = 201, body = PublicReceipt), (status = 200, body = PublicReceipt, description = "joined the open repair"),
-        (status = 404, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody)))]
+        (status = 404, body = houqin_shared::ApiErrorBody), (status = 422, body = houqin_shared::ApiErrorBody),
+        (status = 429, body = houqin_shared::ApiErrorBody, description = "too many reports from this address this hour")))]
 pub async fn report(
     State(state): State<AppState>,
+    Extension(addr): Extension<ClientAddr>,
     Path(code): Path<String>,
     Json(req): Json<PublicReport>,
 ) -> ApiResult<(StatusCode, Json<PublicReceipt>)> {
@@ -137,7 +143,8 @@ pub async fn report(
     let tx = state.db.write().await?;
     let a = asset_by_code(&*tx, &code).await?;
     let mut changes = Changes::default();
-    // The same report sent twice (a retry) answers the same.
+    // The same report sent twice (a retry) answers the same: a new job has
+    // the report's id, words joined to an open one are an event with it.
     if let Some(w) = work_orders::Entity::find_by_id(req.id).one(&*tx).await? {
         return Ok((
             StatusCode::OK,
@@ -147,9 +154,29 @@ pub async fn report(
             }),
         ));
     }
+    if let Some(e) = work_order_events::Entity::find_by_id(req.id)
+        .one(&*tx)
+        .await?
+        && let Some(w) = work_orders::Entity::find_by_id(e.work_order_id)
+            .one(&*tx)
+            .await?
+    {
+        return Ok((
+            StatusCode::OK,
+            Json(PublicReceipt {
+                number: w.number,
+                joined: true,
+            }),
+        ));
+    }
+    // Anyone may report here, so a flood from one address stops early
+    // (retries above are not counted).
+    if let Err(retry_after_secs) = state.public_reports.hit(&addr.0, now) {
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
     let (status, receipt, campus) = match open_on(&*tx, a.id).await?.into_iter().next() {
         Some(w) => {
-            record(&*tx, &w, now, None, None, "reported_again", words).await?;
+            record_as(&*tx, req.id, &w, now, None, None, "reported_again", words).await?;
             super::publish(&*tx, &mut changes, &w, None).await?;
             (
                 StatusCode::OK,

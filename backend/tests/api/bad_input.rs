@@ -795,6 +795,14 @@ async fn bad_input(db: TestDb) {
             None,
         ),
         (
+            "POST",
+            "/api/v1/repairs/{id}/follow",
+            format!("/repairs/{}/follow", rand()),
+            json!({"follow": "yes"}),
+            "follow",
+            None,
+        ),
+        (
             "PUT",
             "/api/v1/repairs/technicians/{id}",
             format!("/repairs/technicians/{}", rand()),

@@ -576,12 +576,9 @@ async fn repairs(db: TestDb) {
     assert!(seen.body.get("reporter_id").is_none(), "nothing personal");
     let anonymous =
         |words: &str| json!({"id": Uuid::now_v7(), "urgency": "normal", "description": words});
+    let leak_words = anonymous("热水器漏电，小心");
     let joined = api
-        .post(
-            "/repairs/public/HQ-000001",
-            None,
-            anonymous("热水器漏电，小心"),
-        )
+        .post("/repairs/public/HQ-000001", None, leak_words.clone())
         .await;
     assert_eq!(
         (
@@ -590,6 +587,19 @@ async fn repairs(db: TestDb) {
         ),
         (by_tag["number"].clone(), json!(true))
     );
+    // A retry (the answer was lost) answers the same and adds nothing.
+    let before_retry = counts(&server).await;
+    let retried = api
+        .post("/repairs/public/HQ-000001", None, leak_words.clone())
+        .await;
+    assert_eq!(
+        (
+            retried.expect(200)["number"].clone(),
+            retried.body["joined"].clone()
+        ),
+        (by_tag["number"].clone(), json!(true))
+    );
+    assert_eq!(counts(&server).await, before_retry);
     let history = api
         .get(
             &format!("/repairs/{}", by_tag["id"].as_str().expect("id")),
@@ -633,6 +643,29 @@ async fn repairs(db: TestDb) {
             .await;
         assert_eq!(r.status.as_u16(), status, "{code}: {r:?}");
     }
+    // One address may send 10 an hour (two so far; refusals and retries
+    // do not count); the next is refused and changes nothing.
+    let mut accepted = 0;
+    let flood = loop {
+        let r = api
+            .post(
+                "/repairs/public/HQ-000002",
+                None,
+                anonymous(&format!("还在滴水 {accepted}")),
+            )
+            .await;
+        if r.status.as_u16() != 200 || accepted > 10 {
+            break r;
+        }
+        accepted += 1;
+    };
+    assert_eq!(accepted, 8, "{flood:?}");
+    flood.expect_error(429, "rate_limited");
+    let before_flood = counts(&server).await;
+    api.post("/repairs/public/HQ-000002", None, anonymous("再报一次"))
+        .await
+        .expect_error(429, "rate_limited");
+    assert_eq!(counts(&server).await, before_flood);
 
     // The printable sheet of a building's tags: a QR code per asset,
     // linking to its public report page.

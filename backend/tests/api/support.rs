@@ -217,6 +217,15 @@ pub async fn counts(server: &TestServer) -> Vec<(String, i64)> {
         "ratings",
         "complaints",
         "inspections",
+        "assets",
+        "work_orders",
+        "work_order_events",
+        "work_order_followers",
+        "parts",
+        "part_uses",
+        "technician_profiles",
+        "sla_targets",
+        "repair_settings",
     ] {
         let row = conn
             .query_one_raw(Statement::from_string(

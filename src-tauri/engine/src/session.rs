@@ -86,6 +86,7 @@ pub fn refusal_ends_session(code: ErrorCode) -> bool {
         ErrorCode::MalformedRequest
         | ErrorCode::PayloadTooLarge
         | ErrorCode::LockedOut
+        | ErrorCode::RateLimited
         | ErrorCode::NotFound
         | ErrorCode::Conflict
         | ErrorCode::Internal
@@ -142,6 +143,7 @@ pub(crate) mod tests {
             (ErrorCode::Internal, false),
             (ErrorCode::Unavailable, false),
             (ErrorCode::LockedOut, false),
+            (ErrorCode::RateLimited, false),
             (ErrorCode::MalformedRequest, false),
             (ErrorCode::Unknown, false),
         ];

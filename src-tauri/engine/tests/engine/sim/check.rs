@@ -437,6 +437,7 @@ impl World<'_> {
                 Expect::Rejected(field) => {
                     o.status == "rejected" && o.field.as_deref() == Some(*field)
                 }
+                Expect::Decided => o.status == "accepted" || o.status == "rejected",
             };
             if !expected {
                 let which = if cmd.schema_version == SCHEMA_VERSION {

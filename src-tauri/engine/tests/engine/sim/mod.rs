@@ -16,7 +16,10 @@
 //! Steps (`world.rs`): users queue commands (`notifications.mark_read` of
 //! random subsets, some naming other users' notifications; `accounts.set_lang`;
 //! a command no server knows; commands of the previous schema version, the app
-//! then upgraded with them in its outbox; a version the server does not speak),
+//! then upgraded with them in its outbox; a version the server does not speak;
+//! repairs: a student reports a leak in a zone's building, dispatched or
+//! pooled, and a technician claims or steps a job their device shows — which
+//! another device may have moved, so the server decides, once),
 //! dismiss rejections, change hands on the shared device (with or without
 //! signing out); devices push, pull or sync, or are killed and reopened from
 //! their data directory (anywhere between an outbox write and its push); the

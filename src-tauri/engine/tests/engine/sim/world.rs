@@ -15,8 +15,10 @@ use houqin_server::http::ClientAddr;
 use houqin_server::{AppState, Config};
 use houqin_shared::accounts::{Lang, LoginRequest, Role, Scope, SetLangRequest, SetRolesRequest};
 use houqin_shared::clock::{Clock, FakeClock};
-use houqin_shared::ids::{CommandId, NotificationId, ZoneId};
+use houqin_shared::ids::{BuildingId, CommandId, NotificationId, ZoneId};
 use houqin_shared::notifications::MarkRead;
+use houqin_shared::repairs::{Category, Claim, Report, Step as RepairStep, TakeStep, Urgency};
+use houqin_shared::sync::NamedCommand;
 use houqin_shared::sync::{SCHEMA_VERSION, scope};
 use houqin_shared::text::LocalName;
 use rand::{Rng, SeedableRng};
@@ -47,6 +49,9 @@ pub enum Expect {
     Accepted,
     /// Rejected, with this field named.
     Rejected(&'static str),
+    /// Either, by the state it meets (a repair step on a job another
+    /// device may have moved meanwhile): one outcome, once, never changing.
+    Decided,
 }
 
 /// A command as the device queued it: the simulation's own record, kept when
@@ -492,6 +497,7 @@ impl<'t> World<'t> {
                 self.enqueue(c, UNKNOWN, json!({ "k": k }))?
             }
             Step::OldVersion => self.enqueue_old_version(c).await?,
+            Step::Repair => self.enqueue_repair(c)?,
             Step::TooNew => self.enqueue_too_new(c)?,
             Step::Push => self.sync_step(c, SyncKind::Push, touched).await,
             Step::Pull => self.sync_step(c, SyncKind::Pull, touched).await,
@@ -537,6 +543,22 @@ impl<'t> World<'t> {
 
     /// Queues a command on device `c` as its signed-in user, and records it.
     fn enqueue(&mut self, c: usize, name: &'static str, payload: Value) -> Result<String, String> {
+        let expect = if name == UNKNOWN {
+            Expect::Rejected("name")
+        } else {
+            Expect::Accepted
+        };
+        self.enqueue_expecting(c, name, payload, expect)
+    }
+
+    /// [`Self::enqueue`] with the outcome the server must give.
+    fn enqueue_expecting(
+        &mut self,
+        c: usize,
+        name: &'static str,
+        payload: Value,
+        expect: Expect,
+    ) -> Result<String, String> {
         let client = &mut self.clients[c];
         let text = format!("queue {name} {payload}");
         let id = client
@@ -559,11 +581,6 @@ impl<'t> World<'t> {
                 client.ledger.len() + 1
             ));
         }
-        let expect = if name == UNKNOWN {
-            Expect::Rejected("name")
-        } else {
-            Expect::Accepted
-        };
         client.ledger.push(Cmd {
             seq,
             id,
@@ -607,6 +624,76 @@ impl<'t> World<'t> {
         }
         let payload = json!({ "ids": ids.iter().map(|i| NotificationId(*i)).collect::<Vec<_>>() });
         self.enqueue(c, MARK_READ, payload)
+    }
+
+    /// A repairs command from the device's user. A student reports a leak
+    /// in a building of a zone (dispatched to a technician or the pool: the
+    /// job then lives in their scopes and the zone's); so does a technician
+    /// now and then (found on site). Otherwise a technician claims, or takes
+    /// a step on, a job their device shows — whose state another device may
+    /// have moved meanwhile, so the server decides.
+    fn enqueue_repair(&mut self, c: usize) -> Result<String, String> {
+        let user = self.clients[c].user;
+        let technician = matches!(USERS[user], "technician" | "t0001");
+        let at = self.clients[c].clock.now();
+        let jobs: Vec<Uuid> = self.clients[c]
+            .engine
+            .rows(&RowFilter {
+                scope: None,
+                entity: Some("work_order".into()),
+            })
+            .map_err(|e| format!("{e:?}"))?
+            .iter()
+            .filter_map(|w| w["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .collect();
+        // Technicians report what they find on site too (and so have jobs).
+        if !technician || jobs.is_empty() || self.rng.random_bool(0.2) {
+            let b = self.t.buildings[self.rng.random_range(0..self.t.buildings.len())].id;
+            let id = uuid::Builder::from_unix_timestamp_millis(
+                u64::try_from(at.timestamp_millis()).unwrap_or_default(),
+                &self.rng.random::<[u8; 10]>(),
+            )
+            .into_uuid();
+            let report = Report {
+                id,
+                category: Category::Plumbing,
+                urgency: Urgency::Normal,
+                building_id: Some(BuildingId(b)),
+                room: Some("101".into()),
+                asset_code: None,
+                description: "水龙头漏水".into(),
+                photos: Vec::new(),
+            };
+            let payload = serde_json::to_value(&report).map_err(|e| e.to_string())?;
+            return self.enqueue(c, Report::NAME, payload);
+        }
+        let job = jobs[self.rng.random_range(0..jobs.len())];
+        let (name, payload) = match self.rng.random_range(0..4u32) {
+            0 => (
+                Claim::NAME,
+                serde_json::to_value(Claim { work_order_id: job }),
+            ),
+            k => {
+                let step = match k {
+                    1 => RepairStep::Accept,
+                    2 => RepairStep::Start,
+                    _ => RepairStep::Complete {
+                        notes: "换了阀芯".into(),
+                        minutes: 20,
+                        after_photos: Vec::new(),
+                    },
+                };
+                (
+                    TakeStep::NAME,
+                    serde_json::to_value(TakeStep {
+                        work_order_id: job,
+                        step,
+                    }),
+                )
+            }
+        };
+        let payload = payload.map_err(|e| e.to_string())?;
+        self.enqueue_expecting(c, name, payload, Expect::Decided)
     }
 
     fn others_notifications(&self, user: usize) -> Vec<Uuid> {
@@ -1014,6 +1101,7 @@ enum Step {
     Unknown,
     OldVersion,
     TooNew,
+    Repair,
     // A device syncs (with the faults planned for it).
     Push,
     Pull,
@@ -1040,6 +1128,7 @@ const STEPS: &[(Step, u32)] = &[
     (Step::Unknown, 2),
     (Step::OldVersion, 2),
     (Step::TooNew, 1),
+    (Step::Repair, 8),
     (Step::Push, 8),
     (Step::Pull, 8),
     (Step::Sync, 14),
