@@ -29,6 +29,10 @@ pub const MAX_MINUTES: u32 = 16 * 60;
 /// A completed job the reporter neither accepts nor reopens closes by
 /// itself after this many days (the campus may change it).
 pub const DEFAULT_AUTO_ACCEPT_DAYS: u32 = 3;
+/// A closed job stays in its zone's sync scope (the technicians' tablets)
+/// this many days, then leaves it; its reporter, assignee and followers
+/// keep it in their own.
+pub const ZONE_KEEPS_CLOSED_DAYS: i64 = 30;
 
 macro_rules! slugged {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $slug:literal),* $(,)? }) => {

@@ -405,7 +405,8 @@ entity!(
     building_id: Uuid, room: Option<String>,
 });
 entity!(
-    /// A repair job (`houqin_shared::repairs::WorkOrder`); photos are JSON arrays.
+    /// A repair job (`houqin_shared::repairs::WorkOrder`); photos are JSON
+    /// arrays; `archived_at`: when, closed long enough, it left its zone's scope.
     work_orders, "work_orders" {
     campus_id: Uuid, number: String, category: String, urgency: String, status: String,
     building_id: Option<Uuid>, room: Option<String>, asset_id: Option<Uuid>, zone_id: Option<Uuid>,
@@ -415,6 +416,7 @@ entity!(
     responded_at: Option<DateTimeUtc>, completed_at: Option<DateTimeUtc>,
     closed_at: Option<DateTimeUtc>, escalation: i16, pause_reason: Option<String>, minutes: i32,
     rating: Option<i16>, comment: Option<String>, reopened: i32,
+    archived_at: Option<DateTimeUtc>,
 });
 entity!(
     /// What happened to a work order, who did it and why.

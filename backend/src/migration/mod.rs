@@ -17,6 +17,7 @@ mod m20261201_000010_canteen_days;
 mod m20261201_000011_dining_feedback;
 mod m20261201_000012_repairs;
 mod m20261201_000013_repair_followers;
+mod m20261201_000014_work_order_archive;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000011_dining_feedback::Migration),
             Box::new(m20261201_000012_repairs::Migration),
             Box::new(m20261201_000013_repair_followers::Migration),
+            Box::new(m20261201_000014_work_order_archive::Migration),
         ]
     }
 }

@@ -226,6 +226,7 @@ pub(crate) async fn create(
         rating: None,
         comment: None,
         reopened: 0,
+        archived_at: None,
     };
     record(tx, &w, now, reporter, None, "reported", "").await?;
     let chosen = choose_technician(

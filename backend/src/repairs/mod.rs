@@ -5,9 +5,11 @@
 //! and closes completed ones nobody reviewed. This file: how a work order
 //! reads, where it syncs, and the REST reads.
 //!
-//! Where rows sync: a work order to its reporter's and its assignee's
-//! `user:{id}` and its building's `zone:{id}` (technicians and supervisors
-//! of the zone: their queue and the claim pool); the parts store and the
+//! Where rows sync: a work order to its reporter's, its assignee's and its
+//! followers' `user:{id}` and its building's `zone:{id}` (technicians and
+//! supervisors of the zone: their queue and the claim pool) until it has
+//! been closed for `ZONE_KEEPS_CLOSED_DAYS` (then `sla.rs` archives it out
+//! of the zone's scope); the parts store and the
 //! technicians' profiles to `repairs:{campus}` (technicians, supervisors,
 //! managers), so a tablet can record parts offline.
 
@@ -300,7 +302,7 @@ pub async fn publish(
     if let Some(a) = w.assignee_id {
         scopes.push(scope::user(a));
     }
-    if let Some(z) = w.zone_id {
+    if let Some(z) = w.zone_id.filter(|_| w.archived_at.is_none()) {
         scopes.push(scope::zone(z));
     }
     for f in &v.followers {
@@ -427,13 +429,15 @@ async fn snapshot(
         .collect())
 }
 
-/// The work orders of a zone's buildings (its technicians' queue and pool).
+/// The work orders of a zone's buildings (its technicians' queue and pool),
+/// closed ones until they are archived.
 pub async fn zone_rows(
     conn: &impl ConnectionTrait,
     zone: Uuid,
 ) -> Result<Vec<(&'static str, Uuid, serde_json::Value)>, DbErr> {
     let list = work_orders::Entity::find()
         .filter(work_orders::Column::ZoneId.eq(zone))
+        .filter(work_orders::Column::ArchivedAt.is_null())
         .all(conn)
         .await?;
     snapshot(conn, &list).await

@@ -2,13 +2,18 @@
 //! a fake clock: escalate jobs whose SLA is at risk (the zone's
 //! supervisors are told) or breached (the campus's managers are told),
 //! each once; close completed jobs the reporter neither accepted nor
-//! reopened within the campus's days ("accepted automatically").
+//! reopened within the campus's days ("accepted automatically"); archive
+//! jobs closed for `ZONE_KEEPS_CLOSED_DAYS` out of their zone's scope, so
+//! technicians' tablets carry the open work and a month of history, not
+//! every job ever.
 
 use chrono::{DateTime, Utc};
 use houqin_shared::accounts::Role;
-use houqin_shared::repairs::{SlaState, Status, sla_state};
+use houqin_shared::repairs::{SlaState, Status, ZONE_KEEPS_CLOSED_DAYS, sla_state};
+use houqin_shared::sync::entity::WORK_ORDER;
+use houqin_shared::sync::scope;
 use houqin_shared::text::LocalName;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use super::{auto_accept_days, people_with, publish, record, tell};
 use crate::entities::work_orders;
@@ -20,6 +25,7 @@ pub struct Swept {
     pub at_risk: u32,
     pub breached: u32,
     pub closed: u32,
+    pub archived: u32,
 }
 
 /// Escalates and auto-accepts as of `now`; answers what it did and the
@@ -173,6 +179,41 @@ pub async fn sweep(db: &crate::db::Db, now: DateTime<Utc>) -> Result<(Swept, Vec
         .await?;
         let mut changes = Changes::default();
         publish(&*tx, &mut changes, &w, None).await?;
+        moved.extend(changes::commit(&*tx, w.campus_id, changes, now).await?);
+        tx.commit().await?;
+    }
+
+    // Closed a month ago: out of the zone's scope (a tombstone there); the
+    // people's own scopes keep it. A few hundred a sweep.
+    let stale = work_orders::Entity::find()
+        .filter(work_orders::Column::Status.eq(Status::Closed.slug()))
+        .filter(
+            work_orders::Column::ClosedAt.lt(now - chrono::Duration::days(ZONE_KEEPS_CLOSED_DAYS)),
+        )
+        .filter(work_orders::Column::ArchivedAt.is_null())
+        .limit(500)
+        .all(&db.conn)
+        .await?;
+    for w in stale {
+        let tx = db.write().await?;
+        let archived = work_orders::Entity::update_many()
+            .col_expr(
+                work_orders::Column::ArchivedAt,
+                sea_orm::sea_query::Expr::value(now),
+            )
+            .filter(work_orders::Column::Id.eq(w.id))
+            .filter(work_orders::Column::ArchivedAt.is_null())
+            .exec(&*tx)
+            .await?
+            .rows_affected;
+        if archived == 0 {
+            continue;
+        }
+        swept.archived += 1;
+        let mut changes = Changes::default();
+        if let Some(z) = w.zone_id {
+            changes.delete(scope::zone(z), WORK_ORDER, w.id);
+        }
         moved.extend(changes::commit(&*tx, w.campus_id, changes, now).await?);
         tx.commit().await?;
     }

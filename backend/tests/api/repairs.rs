@@ -11,6 +11,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use houqin_server::testkit::{TestDb, TestOptions, TestServer};
 use houqin_shared::clock::{Clock, FakeClock};
+use houqin_shared::sync::{Cursor, PullResponse};
 use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -989,6 +990,83 @@ async fn repairs(db: TestDb) {
     follow(&neighbour, open_id, false).await.expect(200);
     let mine = api.get("/repairs?view=mine", &neighbour).await;
     assert_eq!(mine.expect(200), &json!([]));
+
+    // A month after closing, a job leaves the zone's scope (the technicians'
+    // tablets keep open work and recent history); its reporter keeps it.
+    // The work orders a fresh tablet's pull puts in the technician's zone
+    // scope (all pages).
+    let zone_jobs = async |api: &Api| -> Vec<String> {
+        let tablet = Uuid::now_v7().to_string();
+        let token = api
+            .login_full("technician", "demo", Some(&tablet))
+            .await
+            .expect(200)["access_token"]
+            .as_str()
+            .expect("token")
+            .to_owned();
+        let mut cursors: Vec<Cursor> = Vec::new();
+        let mut jobs = Vec::new();
+        loop {
+            let encoded: Vec<String> = cursors.iter().map(Cursor::encode).collect();
+            let r = api
+                .get(
+                    &format!(
+                        "/sync/pull?client_id={tablet}&acked=0&cursors={}",
+                        encoded.join(",")
+                    ),
+                    &token,
+                )
+                .await;
+            let page: PullResponse = serde_json::from_value(r.expect(200).clone()).expect("a pull");
+            for s in &page.scopes {
+                cursors.retain(|c| c.scope != s.scope);
+                cursors.push(Cursor {
+                    scope: s.scope.clone(),
+                    version: s.version,
+                });
+                if s.scope.starts_with("zone:") {
+                    jobs.extend(
+                        s.changes
+                            .iter()
+                            .filter(|c| c.entity == "work_order" && c.data.is_some())
+                            .map(|c| c.id.to_string()),
+                    );
+                }
+            }
+            if !page.more {
+                return jobs;
+            }
+        }
+    };
+    let quick_id = quick["id"].as_str().expect("id").to_owned();
+    let before_archive = zone_jobs(&api).await;
+    assert!(
+        before_archive.contains(&jid) && before_archive.contains(&quick_id),
+        "a closed job and an open one in the zone"
+    );
+    sweep(&server, clock.now() + Duration::days(29)).await;
+    assert!(
+        zone_jobs(&api).await.contains(&jid),
+        "closed less than a month ago: still in the zone"
+    );
+    let archived = sweep(&server, clock.now() + Duration::days(40)).await;
+    assert!(archived.archived >= 1, "{archived:?}");
+    let after_archive = zone_jobs(&api).await;
+    assert!(
+        !after_archive.contains(&jid),
+        "the month-old closed job left the zone's scope"
+    );
+    assert!(after_archive.contains(&quick_id), "open work stays");
+    api.get(&format!("/repairs/{jid}"), &student)
+        .await
+        .expect(200);
+    assert_eq!(
+        sweep(&server, clock.now() + Duration::days(41))
+            .await
+            .archived,
+        0,
+        "archived once"
+    );
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@ use houqin_e2e::find::{self, Seen};
 use houqin_e2e::network::Link;
 use houqin_e2e::{act, check, seeded};
 use houqin_server::authz::load_principal;
-use houqin_server::entities::{attachments, part_uses, parts, work_orders};
+use houqin_server::entities::{attachments, buildings, part_uses, parts, work_orders};
 use houqin_server::sync::commands;
 use houqin_server::testkit::{TestOptions, TestServer};
 use houqin_shared::clock::FakeClock;
@@ -143,6 +143,16 @@ async fn a_technician_works_a_job_offline_in_the_desktop_app() -> Result<()> {
     act::fill(c, "repair-text", "防火门闭门器坏了，关不上").await?;
     act::click(c, "repair-send").await?;
     check::attr_becomes(c, "repair-job", "data-status", "open").await?;
+    let building_name = buildings::Entity::find_by_id(building)
+        .one(conn)
+        .await?
+        .context("the building")?
+        .name_zh;
+    let shown = check::text_of(c, "repair-job").await?;
+    ensure!(
+        shown.contains(&building_name),
+        "the job made offline names its building: {shown}"
+    );
     check::attr_becomes(c, "sync-indicator", "data-state", "offline").await?;
     find::js(
         c,

@@ -33,7 +33,7 @@ use super::mirror::View;
 use crate::store::StoreError;
 
 pub use houqin_shared::sync::entity::{
-    CARD, DISH, NOTIFICATION, ORDER, PART, PORTIONS, PROFILE, WORK_ORDER,
+    BUILDING, CARD, DISH, NOTIFICATION, ORDER, PART, PORTIONS, PROFILE, WORK_ORDER,
 };
 
 /// The server refuses a push with a longer name as a whole (422), which would
@@ -276,6 +276,31 @@ fn work_order_scopes(
     Ok(out)
 }
 
+/// A building's name, when this device holds the building (a technician's
+/// zone scope carries its buildings).
+fn building_name(
+    view: &View<'_>,
+    user: UserId,
+    id: houqin_shared::ids::BuildingId,
+) -> Result<Option<houqin_shared::text::LocalName>, StoreError> {
+    let Some(me) = view
+        .get(&scope::user(user.0), PROFILE, user.0)?
+        .and_then(from_value::<houqin_shared::accounts::Me>)
+    else {
+        return Ok(None);
+    };
+    for s in &me.scopes {
+        if let houqin_shared::accounts::Scope::Zone(z) = s
+            && let Some(b) = view
+                .get(&scope::zone(*z), BUILDING, id.0)?
+                .and_then(from_value::<houqin_shared::directory::Building>)
+        {
+            return Ok(Some(b.name));
+        }
+    }
+    Ok(None)
+}
+
 /// `repairs.report`: the job shows at once, waiting to be sent (no number
 /// yet; the server dispatches it and sets its SLA clock).
 fn report_repair(view: &View<'_>, cmd: Queued, p: Report) -> Result<(), StoreError> {
@@ -285,6 +310,10 @@ fn report_repair(view: &View<'_>, cmd: Queued, p: Report) -> Result<(), StoreErr
     }
     let sla = default_sla(p.category, p.urgency);
     let at = cmd.created_at;
+    let building_name = match p.building_id {
+        Some(b) => building_name(view, cmd.user_id, b)?,
+        None => None,
+    };
     let w = WorkOrder {
         id: p.id,
         number: String::new(),
@@ -292,7 +321,7 @@ fn report_repair(view: &View<'_>, cmd: Queued, p: Report) -> Result<(), StoreErr
         urgency: p.urgency,
         status: Status::Open,
         building_id: p.building_id,
-        building_name: None,
+        building_name,
         room: p.room,
         asset_id: None,
         asset_code: p.asset_code,

@@ -199,16 +199,30 @@ impl Net {
                         .collect()
                 })
                 .unwrap_or_default();
+            // Later commands of the same push may tell this user something
+            // new (a job dispatched to them): not there when this one ran.
+            let later: Vec<String> = push
+                .commands
+                .iter()
+                .filter(|c| c.seq > cmd.seq && c.name.starts_with("repairs."))
+                .filter_map(|c| {
+                    c.payload["work_order_id"]
+                        .as_str()
+                        .or_else(|| c.payload["id"].as_str())
+                        .map(|id| format!("/repairs/{id}"))
+                })
+                .collect();
             let mut stmt = db
                 .prepare_cached(
-                    "SELECT id, read_at IS NOT NULL FROM notifications WHERE user_id = ?1",
+                    "SELECT id, read_at IS NOT NULL, link FROM notifications WHERE user_id = ?1",
                 )
                 .expect("query notifications");
-            let rows: Vec<(uuid::Uuid, bool)> = stmt
+            let rows: Vec<(uuid::Uuid, bool, Option<String>)> = stmt
                 .query_map([super::check::uuid_param(cmd.user_id.0)], |r| {
                     Ok((
                         uuid::Uuid::from_slice(&r.get::<_, Vec<u8>>(0)?).unwrap_or_default(),
                         r.get(1)?,
+                        r.get(2)?,
                     ))
                 })
                 .expect("query notifications")
@@ -217,7 +231,10 @@ impl Net {
             drop(stmt);
             drop(db);
             let mut targets = Vec::new();
-            for (id, read) in rows {
+            for (id, read, link) in rows {
+                if link.is_some_and(|l| later.contains(&l)) {
+                    continue;
+                }
                 let id = id.to_string();
                 if named.is_empty() || named.contains(&id) {
                     if !read {
