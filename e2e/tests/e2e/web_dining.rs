@@ -31,6 +31,9 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     act::open(p, &server.url).await?;
     act::login(p, "student", "demo").await?;
     act::open(p, &format!("{}/s/dining", server.url)).await?;
+    // The page starts at the meal of the browser's own time (tomorrow's
+    // breakfast after 23:00): choose today's lunch, the server's hour.
+    act::choose(p, "dining-day", "today").await?;
     act::click(p, "dining-period-lunch").await?;
     find::visible(p, "dining-dish").await?;
     act::click(p, "dining-add").await?;
@@ -55,6 +58,7 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
 
     // The student's phone shows it ready, with the code to show at the window.
     act::reload(p).await?;
+    act::choose(p, "dining-day", "today").await?;
     check::attr_becomes(p, "dining-order", "data-status", "ready").await?;
     find::visible(p, "dining-order").await?;
     find::js(
@@ -105,6 +109,7 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
 
     // The student rates it and sends a complaint; both show.
     act::reload(p).await?;
+    act::choose(p, "dining-day", "today").await?;
     check::attr_becomes(p, "dining-order", "data-status", "picked_up").await?;
     act::click(p, "rate-send").await?;
     find::visible(p, "rate-thanks").await?;
@@ -132,6 +137,7 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     // The manager gives the dish the student ordered a photo and a tag; the
     // student's menu shows the photo. (After the reloads the phone shows the
     // meal of the browser's own time: choose lunch again.)
+    act::choose(p, "dining-day", "today").await?;
     act::click(p, "dining-period-lunch").await?;
     find::visible(p, "dining-dish").await?;
     let dish = find::js(
@@ -154,6 +160,7 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     act::click(k, "dish-save").await?;
     let shown = format!("[data-testid=dining-dish][data-dish='{dish}'] [data-testid=photo]");
     act::reload(p).await?;
+    act::choose(p, "dining-day", "today").await?;
     act::click(p, "dining-period-lunch").await?;
     find::until(p, "the dish's photo on the student's menu", async || {
         let n = find::js(
@@ -191,6 +198,7 @@ async fn student_orders_ahead_and_the_window_serves_it() -> Result<()> {
     check::photos_shown(k, "[data-testid=inspection-form] [data-testid=photo]", 1).await?;
     act::click(k, "inspection-save").await?;
     act::reload(p).await?;
+    act::choose(p, "dining-day", "today").await?;
     check::attr_becomes(p, "inspection", "data-result", "pass").await?;
     check::photos_shown(p, "[data-testid=inspection] [data-testid=photo]", 1).await?;
 
