@@ -128,6 +128,20 @@ where
     Ok(out)
 }
 
+/// Rows grouped by a key (a work order's id), keeping their order.
+fn grouped<T>(rows: Vec<T>, key: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for r in rows {
+        out.entry(key(&r)).or_default().push(r);
+    }
+    out
+}
+
+/// Rows keyed by their own id.
+fn by_id<T>(rows: Vec<T>, id: impl Fn(&T) -> Uuid) -> HashMap<Uuid, T> {
+    rows.into_iter().map(|r| (id(&r), r)).collect()
+}
+
 /// A work order as everyone reads it: with its place, people, parts and history.
 pub async fn view(conn: &impl ConnectionTrait, w: &work_orders::Model) -> Result<WorkOrder, DbErr> {
     views(conn, std::slice::from_ref(w))
@@ -149,64 +163,52 @@ pub async fn views(
     let ids: Vec<Uuid> = list.iter().map(|w| w.id).collect();
     let building_ids: Vec<Uuid> = list.iter().filter_map(|w| w.building_id).collect();
     let asset_ids: Vec<Uuid> = list.iter().filter_map(|w| w.asset_id).collect();
-    let buildings: HashMap<Uuid, buildings::Model> =
-        rows_in::<buildings::Entity>(conn, buildings::Column::Id, &building_ids, &[])
-            .await?
-            .into_iter()
-            .map(|b| (b.id, b))
-            .collect();
-    let assets: HashMap<Uuid, assets::Model> =
-        rows_in::<assets::Entity>(conn, assets::Column::Id, &asset_ids, &[])
-            .await?
-            .into_iter()
-            .map(|a| (a.id, a))
-            .collect();
-    let mut events: HashMap<Uuid, Vec<work_order_events::Model>> = HashMap::new();
-    for e in rows_in::<work_order_events::Entity>(
-        conn,
-        work_order_events::Column::WorkOrderId,
-        &ids,
-        &[work_order_events::Column::At, work_order_events::Column::Id],
-    )
-    .await?
-    {
-        events.entry(e.work_order_id).or_default().push(e);
-    }
-    let mut uses: HashMap<Uuid, Vec<part_uses::Model>> = HashMap::new();
-    for u in rows_in::<part_uses::Entity>(
-        conn,
-        part_uses::Column::WorkOrderId,
-        &ids,
-        &[part_uses::Column::CreatedAt, part_uses::Column::Id],
-    )
-    .await?
-    {
-        uses.entry(u.work_order_id).or_default().push(u);
-    }
+    let buildings = by_id(
+        rows_in::<buildings::Entity>(conn, buildings::Column::Id, &building_ids, &[]).await?,
+        |b| b.id,
+    );
+    let assets = by_id(
+        rows_in::<assets::Entity>(conn, assets::Column::Id, &asset_ids, &[]).await?,
+        |a| a.id,
+    );
+    let events = grouped(
+        rows_in::<work_order_events::Entity>(
+            conn,
+            work_order_events::Column::WorkOrderId,
+            &ids,
+            &[work_order_events::Column::At, work_order_events::Column::Id],
+        )
+        .await?,
+        |e| e.work_order_id,
+    );
+    let uses = grouped(
+        rows_in::<part_uses::Entity>(
+            conn,
+            part_uses::Column::WorkOrderId,
+            &ids,
+            &[part_uses::Column::CreatedAt, part_uses::Column::Id],
+        )
+        .await?,
+        |u| u.work_order_id,
+    );
     let part_ids: Vec<Uuid> = uses.values().flatten().map(|u| u.part_id).collect();
-    let part_rows: HashMap<Uuid, parts::Model> =
-        rows_in::<parts::Entity>(conn, parts::Column::Id, &part_ids, &[])
-            .await?
-            .into_iter()
-            .map(|p| (p.id, p))
-            .collect();
-    let mut following: HashMap<Uuid, Vec<UserId>> = HashMap::new();
-    for f in rows_in::<work_order_followers::Entity>(
-        conn,
-        work_order_followers::Column::WorkOrderId,
-        &ids,
-        &[
-            work_order_followers::Column::CreatedAt,
-            work_order_followers::Column::Id,
-        ],
-    )
-    .await?
-    {
-        following
-            .entry(f.work_order_id)
-            .or_default()
-            .push(UserId(f.user_id));
-    }
+    let part_rows = by_id(
+        rows_in::<parts::Entity>(conn, parts::Column::Id, &part_ids, &[]).await?,
+        |p| p.id,
+    );
+    let mut following = grouped(
+        rows_in::<work_order_followers::Entity>(
+            conn,
+            work_order_followers::Column::WorkOrderId,
+            &ids,
+            &[
+                work_order_followers::Column::CreatedAt,
+                work_order_followers::Column::Id,
+            ],
+        )
+        .await?,
+        |f| f.work_order_id,
+    );
     let mut people_ids: Vec<Uuid> = list.iter().filter_map(|w| w.assignee_id).collect();
     people_ids.extend(events.values().flatten().filter_map(|e| e.actor_id));
     people_ids.sort();
@@ -279,7 +281,12 @@ pub async fn views(
                         note: e.note.clone(),
                     })
                     .collect(),
-                followers: following.remove(&w.id).unwrap_or_default(),
+                followers: following
+                    .remove(&w.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|f| UserId(f.user_id))
+                    .collect(),
             }
         })
         .collect())
@@ -723,11 +730,12 @@ pub async fn get(
     Path(id): Path<Uuid>,
 ) -> ApiResult<Json<WorkOrder>> {
     let w = order_of(&state.db.conn, p.campus_id, id).await?;
-    if !may_read(&p, &w) && !followers(&state.db.conn, w.id).await?.contains(&p.user_id) {
+    let v = view(&state.db.conn, &w).await?;
+    if !may_read(&p, &w) && !v.followers.contains(&UserId(p.user_id)) {
         // Others' repairs are not theirs to know about.
         return Err(ApiError::NotFound("work order"));
     }
-    Ok(Json(view(&state.db.conn, &w).await?))
+    Ok(Json(v))
 }
 
 /// The parts store.
